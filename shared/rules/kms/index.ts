@@ -1,0 +1,3 @@
+import type { Rule } from "../rule.ts";
+
+export const KMS_RULES: readonly Rule[] = [];
