@@ -42,6 +42,8 @@ const MAX_DEPTH = 400;
 const FUNCTION_TAGS = new Set([
   "Base64", "Cidr", "FindInMap", "GetAZs", "GetAtt", "ImportValue", "Join", "Select", "Split", "Sub",
   "Transform", "If", "Equals", "And", "Or", "Not", "Length", "ToJsonString", "ForEach",
+  // Functions of the Rules section (parameter assertions).
+  "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll",
 ]);
 
 /** Positions of the keys of a mapping, or of the items of a sequence, keyed by the plain object built from it. */
