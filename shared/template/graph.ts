@@ -19,7 +19,7 @@ export interface ReferenceGraph {
   references: readonly Reference[];
   /** Every place that refers to `name`, except DependsOn (ordering is not use). */
   usersOf(name: string): Reference[];
-  /** Like usersOf, restricted to references from other resources' properties (an Output or an Alias is not a use). */
+  /** Like usersOf, restricted to references from other resources' properties (Outputs, Conditions and DependsOn are left out). */
   propertyUsersOf(name: string): Reference[];
 }
 

@@ -132,6 +132,13 @@ function parameterDomains(
   given: Record<string, string>,
 ): Map<string, unknown[]> {
   const compared = new Map<string, Set<unknown>>();
+  // Equals of two Refs: each side can take the other's current value, so the condition can come out true.
+  const currentValueOf = (node: Record<string, unknown>): unknown => {
+    if (typeof node.Ref !== "string") return OTHER_VALUE;
+    if (node.Ref in pseudo) return pseudo[node.Ref as keyof PseudoParameters];
+    const declaration = body.Parameters?.[node.Ref];
+    return isRecord(declaration) && declaration.Default !== undefined ? declaration.Default : OTHER_VALUE;
+  };
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (!isRecord(node)) return;
@@ -140,7 +147,7 @@ function parameterDomains(
       for (const [side, other] of [[equals[0], equals[1]], [equals[1], equals[0]]]) {
         if (isRecord(side) && typeof side.Ref === "string") {
           const literals = compared.get(side.Ref) ?? new Set();
-          literals.add(isRecord(other) ? OTHER_VALUE : other);
+          literals.add(isRecord(other) ? currentValueOf(other) : other);
           compared.set(side.Ref, literals);
         }
       }

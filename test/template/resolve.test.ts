@@ -142,3 +142,15 @@ test("parameter values a deployed stack was given override defaults", () => {
   });
   assert.equal(resolved!.resources.get("Subject")!.properties.C, "0.0.0.0/0");
 });
+
+test("an Equals between two Refs can come out true in some scenario", () => {
+  const scenarios = resolveTemplate(parseTemplate(`
+Parameters:
+  TargetRegion: {Type: String, Default: eu-west-1}
+Conditions:
+  InTargetRegion: !Equals [!Ref AWS::Region, !Ref TargetRegion]
+Resources:
+  Subject: {Type: AWS::SNS::Topic, Condition: InTargetRegion, Properties: {Name: x}}
+`));
+  assert.ok(scenarios.some((scenario) => scenario.resources.has("Subject")));
+});
