@@ -74,7 +74,7 @@ function parameterDefaults(body: TemplateBody, given: Record<string, string>): R
 
 function parameterValue(declaration: unknown, value: unknown): unknown {
   const type = isRecord(declaration) ? stringValue(declaration.Type) ?? "String" : "String";
-  if (type.startsWith("AWS::SSM::Parameter::Value")) return new Unknown(`SSM parameter ${stringValue(value) ?? ""}`.trim());
+  if (type.startsWith("AWS::SSM::Parameter::Value")) return new Unknown(`SSM parameter ${stringValue(value) ?? ""}`.trim(), stringValue(value));
   if (value === undefined || value === null) return new Unknown("parameter without default");
   if (value === OTHER_VALUE) return new Unknown("parameter value other than the default");
   if (/^List<|^CommaDelimitedList$/.test(type)) {
@@ -257,7 +257,7 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
 
   const resolve = (node: unknown, depth = 0): unknown => {
     if (depth > 200) return new Unknown("nested too deeply");
-    if (typeof node === "string") return node.includes("{{resolve:") ? new Unknown(`dynamic reference ${node}`) : node;
+    if (typeof node === "string") return node.includes("{{resolve:") ? new Unknown(`dynamic reference ${node}`, node) : node;
     if (Array.isArray(node)) {
       const items: unknown[] = [];
       for (const item of node) {

@@ -2,7 +2,11 @@ import type { ValueKind } from "./schema.ts";
 
 /** A value the template does not fix: a parameter without default, an import, a dynamic reference, a custom resource's attribute. */
 export class Unknown {
-  constructor(readonly reason: string) {}
+  constructor(
+    readonly reason: string,
+    /** What the value is read from at deploy time, when the template names it: an SSM parameter path, a `{{resolve:...}}` reference. */
+    readonly reference?: string,
+  ) {}
   toString(): string {
     return `<${this.reason}>`;
   }

@@ -1,6 +1,7 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { isRecord, listValue, numberValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
+import { isWorldCidr, normalizeProtocol } from "./network.ts";
 import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export type Peer =
@@ -35,11 +36,9 @@ export interface SecurityGroupView extends ResourceView {
   egress: SecurityGroupRule[];
 }
 
-const WORLD = new Set(["0.0.0.0/0", "::/0"]);
-const PROTOCOL_NAMES: Record<string, string> = { "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", all: "-1" };
 
 export function isWorld(peer: Peer): boolean {
-  return peer.kind === "cidr" && WORLD.has(peer.cidr);
+  return peer.kind === "cidr" && isWorldCidr(peer.cidr);
 }
 
 /** True when the rule reaches every port of its protocol (or every protocol). */
@@ -81,8 +80,7 @@ function peerOf(entry: Record<string, unknown>, direction: "ingress" | "egress")
 }
 
 function ruleOf(entry: Record<string, unknown>, direction: "ingress" | "egress", at: TemplatePath, declaredBy?: string): SecurityGroupRule {
-  const rawProtocol = stringValue(entry.IpProtocol)?.toLowerCase() ?? String(entry.IpProtocol);
-  const protocol = PROTOCOL_NAMES[rawProtocol] ?? rawProtocol;
+  const protocol = normalizeProtocol(stringValue(entry.IpProtocol) ?? String(entry.IpProtocol));
   const fromPort = numberValue(entry.FromPort);
   const toPort = numberValue(entry.ToPort);
   const rule: SecurityGroupRule = { direction, protocol, peer: peerOf(entry, direction), at };

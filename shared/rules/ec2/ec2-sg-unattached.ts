@@ -1,0 +1,70 @@
+import type { ResolvedTemplate } from "../../template/resolve.ts";
+import { isRecord, stringValue } from "../../template/values.ts";
+import { securityGroupViews } from "../../views/security-group.ts";
+import { defineRule, type Hit } from "../rule.ts";
+
+/** Resources whose mention of a group is a rule about traffic, not an attachment of the group to anything. */
+const RULE_TYPES = new Set(["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"]);
+
+/** True when some property under a "...SecurityGroup..." key (SecurityGroups, GroupSet, VPCSecurityGroups) holds the group's literal name. */
+function namesGroup(node: unknown, name: string, underGroupKey: boolean): boolean {
+  if (typeof node === "string") return underGroupKey && node === name;
+  if (Array.isArray(node)) return node.some((item) => namesGroup(item, name, underGroupKey));
+  if (!isRecord(node)) return false;
+  return Object.entries(node).some(([key, value]) => namesGroup(value, name, underGroupKey || /securitygroup|groupset/i.test(key)));
+}
+
+function usersByName(resolved: ResolvedTemplate, name: string): string[] {
+  return [...resolved.resources.values()]
+    .filter((resource) => !RULE_TYPES.has(resource.type) && namesGroup(resource.properties, name, false))
+    .map((resource) => resource.logicalId);
+}
+
+export default defineRule({
+  id: "ec2-sg-unattached",
+  title: "Security group is not used by anything",
+  severity: "low",
+  description:
+    "A security group that no instance, launch template, network interface, load balancer, Lambda function, database, " +
+    "cache, ECS service, EFS mount target, VPC endpoint or other resource uses protects nothing. It is clutter that " +
+    "misleads reviewers (the rules look like they guard something) and it is often the sign of a missing attachment: " +
+    "the workload it was meant for runs with another, usually broader, group. Rules of other groups that name it as a " +
+    "source or destination, and Outputs, do not count as uses.",
+  remediation:
+    "Attach the group where it was meant to apply (SecurityGroupIds of the instance or launch template, VpcConfig of " +
+    "the function, VPCSecurityGroups of the DB instance...), or delete it from the template.",
+  seeds: ["000 §2"],
+  anchors: ["prowler ec2_securitygroup_not_used"],
+  judges: ["template", "live"],
+  check(context) {
+    const template = context.template;
+    if (!template) return [];
+    const { graph, resolved } = template;
+    const hits: Hit[] = [];
+    for (const group of context.views(securityGroupViews)) {
+      if (group.type !== "AWS::EC2::SecurityGroup") continue;
+      const users = graph
+        .propertyUsersOf(group.logicalId)
+        .filter((reference) => reference.attribute === undefined || reference.attribute === "" || reference.attribute === "GroupId")
+        .filter((reference) => {
+          const user = resolved.resources.get(reference.from);
+          return user !== undefined && !RULE_TYPES.has(user.type);
+        });
+      if (users.length > 0) continue;
+      const name = stringValue(resolved.resources.get(group.logicalId)?.properties.GroupName);
+      if (name !== undefined && usersByName(resolved, name).length > 0) continue;
+      const ruleMentions = [...new Set(graph.propertyUsersOf(group.logicalId).map((reference) => reference.from))].filter((from) => {
+        const user = resolved.resources.get(from);
+        return user !== undefined && RULE_TYPES.has(user.type);
+      });
+      hits.push({
+        resource: { logicalId: group.logicalId, type: group.type },
+        message:
+          `${group.logicalId} is not attached to any resource of the template` +
+          (ruleMentions.length > 0 ? ` (only security-group rules mention it: ${ruleMentions.join(", ")})` : ""),
+        evidence: { mentionedBy: ruleMentions },
+      });
+    }
+    return hits;
+  },
+});
