@@ -1,3 +1,4 @@
 import type { Rule } from "../rule.ts";
+import budgetNoNotification from "./budget-no-notification.ts";
 
-export const BUDGETS_RULES: readonly Rule[] = [];
+export const BUDGETS_RULES: readonly Rule[] = [budgetNoNotification];
