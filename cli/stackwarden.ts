@@ -34,8 +34,7 @@ Options:
 
 Exit codes: 0 no open finding at or above --fail-on; 1 there is one; 2 usage or input error
 (bad option, unreadable file, template that does not parse, bad policy file).
-Suppressed findings never fail a scan; they are reported with their reason.
-npm prints its own banner on standard output: use npm run -s scan (or --output FILE) for json and sarif.`;
+Suppressed findings never fail a scan; they are reported with their reason.`;
 
 class UsageError extends Error {}
 

@@ -140,6 +140,24 @@ describe("stackwarden CLI: reports", { concurrency: true }, () => {
     assert.equal(typeof summary.durationMs, "number");
   });
 
+  it("through `npm run scan --`, as the README shows, stdout still holds only the JSON document", async () => {
+    const npm = await new Promise<Run>((resolve, reject) => {
+      const child = spawn("npm", ["run", "scan", "--", at("open-egress.yaml"), "--format", "json", ...ONLY_EGRESS_RULE], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+    assert.equal(npm.status, 0, npm.stderr);
+    const report = JSON.parse(npm.stdout) as ScanReport;
+    assert.equal(report.findings.length, 1);
+  });
+
   it("--format sarif prints a well-formed SARIF 2.1.0 log that lists every rule", async () => {
     const result = await run([at("open-egress.yaml"), at("metadata-suppressions.yaml"), "--format", "sarif"]);
     assert.equal(result.status, 0, result.stderr);
