@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Finding } from "../../../shared/findings/finding.ts";
+import { fixture, flagged, scanFixture } from "../../helpers.ts";
+
+const RULE = "cloudtrail-bucket-policy-missing";
+const of = (findings: Finding[], logicalId: string) => findings.find((finding) => finding.resource.logicalId === logicalId)!;
+
+test("flags trails whose bucket has no policy, or one that misses GetBucketAcl or PutObject for CloudTrail", () => {
+  const findings = scanFixture(fixture(import.meta.url, `${RULE}.fail.yaml`), RULE);
+  assert.deepEqual(flagged(findings), ["AclTrail", "NameAsArnTrail", "NamedTrail", "NoPolicyTrail", "PrefixTrail", "ProdOnlyTrail"]);
+  assert.ok(findings.every((finding) => finding.severity === "high"));
+  assert.match(of(findings, "NoPolicyTrail").message, /bucket NoPolicyBucket, which has no bucket policy/);
+  assert.match(of(findings, "PrefixTrail").message, /does not grant cloudtrail\.amazonaws\.com s3:PutObject on audit\/AWSLogs/);
+  assert.doesNotMatch(of(findings, "PrefixTrail").message, /GetBucketAcl/);
+  assert.match(of(findings, "AclTrail").message, /s3:GetBucketAcl on the bucket/);
+  assert.doesNotMatch(of(findings, "AclTrail").message, /PutObject/);
+  assert.match(of(findings, "NamedTrail").message, /NamedBucket \(NamedBucketPolicy\).*GetBucketAcl.*PutObject/);
+  assert.match(of(findings, "NameAsArnTrail").message, /GetBucketAcl on the bucket or s3:PutObject.*names the bucket by name.*!GetAtt NameAsArnBucket\.Arn/);
+  assert.doesNotMatch(of(findings, "PrefixTrail").message, /names the bucket by name/);
+  assert.match(of(findings, "ProdOnlyTrail").message, /no bucket policy.*only when IsProd=false/);
+});
+
+test("flags the JSON long form: no policy, and PutObject granted on the bucket rather than its objects", () => {
+  const findings = scanFixture(fixture(import.meta.url, `${RULE}.fail.json`), RULE);
+  assert.deepEqual(flagged(findings), ["BucketOnlyTrail", "LongFormTrail"]);
+  assert.match(of(findings, "BucketOnlyTrail").message, /s3:PutObject on AWSLogs/);
+});
+
+test("stays quiet on the documented policy (Sub, Join, literal names, prefixes) and on buckets outside the template", () => {
+  assert.deepEqual(scanFixture(fixture(import.meta.url, `${RULE}.pass.yaml`), RULE), []);
+});
