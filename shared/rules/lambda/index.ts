@@ -1,3 +1,4 @@
 import type { Rule } from "../rule.ts";
+import lambdaAsyncNoFailureDestination from "./lambda-async-no-failure-destination.ts";
 
-export const LAMBDA_RULES: readonly Rule[] = [];
+export const LAMBDA_RULES: readonly Rule[] = [lambdaAsyncNoFailureDestination];
