@@ -110,7 +110,7 @@ function describeSymbol(symbol: ResourceRef | ResourceAttribute): string {
   const what = kind === "url" ? "URL" : kind === "id" ? "id" : "name";
   return symbol instanceof ResourceRef
     ? `Ref of ${symbol.logicalId} (${symbol.type}) returns its ${what}, not its ARN`
-    : `${symbol.logicalId}.${symbol.attribute} is a ${what}, not an ARN`;
+    : `${symbol.logicalId}.${symbol.attribute} is ${what === "id" ? "an" : "a"} ${what}, not an ARN`;
 }
 
 /** Does the property's schema say it takes this reference as it is (a name where names are welcome)? */
@@ -121,6 +121,14 @@ function propertyAccepts(property: Property | undefined, symbol: ResourceRef | R
   const given = symbol instanceof ResourceRef ? schema?.refIdentifier ?? [] : [symbol.attribute];
   return references.some((reference) => given.includes(reference.propertyName) || kindOfIdentifier(reference.propertyName) === kindOf(symbol));
 }
+
+/** An API Gateway resource policy may name the API's own methods as `execute-api:/stage/METHOD/path`. */
+function isApiGatewayShorthand(text: string): boolean {
+  return text.startsWith("execute-api:");
+}
+
+/** IAM shows a deleted principal as its unique id (AIDA..., AROA...), which policies may still carry. */
+const IAM_UNIQUE_ID = /^A[A-Z0-9]{15,}$/;
 
 const NOT_ARN_KINDS: ReadonlySet<ValueKind> = new Set(["name", "id", "url"]);
 
@@ -145,15 +153,15 @@ export function arnProblem(position: ArnPosition): string | undefined {
       }
       return undefined;
     }
-    if (position.policyElement && typeof first === "string" && first !== "*" && !first.startsWith("*")) {
+    if (position.policyElement && typeof first === "string" && !first.startsWith("*") && !isApiGatewayShorthand(first)) {
       return `${position.where} needs an ARN or "*", but ${String(value)} is neither`;
     }
     return undefined;
   }
-  if (position.policyElement && typeof value === "string" && value !== "*" && !/^arn:/i.test(value)) {
+  if (position.policyElement && typeof value === "string" && value !== "*" && !/^arn:/i.test(value) && !isApiGatewayShorthand(value)) {
     return `${position.where} needs an ARN or "*", but "${value}" is neither`;
   }
-  if (!position.policyElement && typeof value === "string" && value !== "" && !/^arn:/i.test(value) && !/^\d{12}$/.test(value) && value !== "*") {
+  if (!position.policyElement && typeof value === "string" && value !== "" && value !== "*" && !/^arn:/i.test(value) && !/^\d{12}$/.test(value) && !IAM_UNIQUE_ID.test(value)) {
     return `${position.where} needs an ARN, but "${value}" is not one`;
   }
   return undefined;

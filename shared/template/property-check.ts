@@ -1,30 +1,11 @@
-import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
-import type { SpecDatabase } from "@aws-cdk/service-spec-types";
 import type { TemplatePath } from "./parse.ts";
-import { resourceSchema, type Property, type PropertyType, type TypeDefinition } from "./schema.ts";
+import { resourceSchema, typeDefinitionOf, type Property, type PropertyType } from "./schema.ts";
 import { booleanValue, display, isRecord, isSymbolic, numberValue } from "./values.ts";
 
 /**
  * Walks a resolved resource's properties along the CloudFormation resource schema: every named property
  * (top level and nested in property types) with its schema, and every concrete value the schema does not allow.
- *
- * schema.ts resolves named property types by name only, while a property's type points at its
- * definition by entity id; so this module keeps its own handle on the spec database to follow those ids.
  */
-
-let database: SpecDatabase | undefined;
-function db(): SpecDatabase {
-  database ??= loadAwsServiceSpecSync();
-  return database;
-}
-
-function definitionOf(type: Extract<PropertyType, { type: "ref" }>): TypeDefinition | undefined {
-  try {
-    return db().get("typeDefinition", type.reference) as TypeDefinition;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A property as it is written somewhere in a resource: its name, schema, resolved value and template path. */
 export interface PropertyVisit {
@@ -36,7 +17,7 @@ export interface PropertyVisit {
   parents: readonly string[];
 }
 
-export type ProblemKind = "unknown-property" | "type" | "allowed-values";
+export type ProblemKind = "unknown-property" | "missing-required" | "type" | "allowed-values";
 
 export interface PropertyProblem {
   kind: ProblemKind;
@@ -47,9 +28,6 @@ export interface PropertyProblem {
   /** What the schema expects, in words ("one of A, B", "a boolean", "an object"). */
   expected: string;
 }
-
-/** Properties every resource type accepts whether or not its schema lists them. */
-const UNIVERSAL_PROPERTIES = new Set<string>();
 
 /** Visits every property the schema names, depth first; values that do not fit the schema are not descended into. */
 export function forEachProperty(
@@ -66,12 +44,13 @@ export function forEachProperty(
       if (!property) continue;
       const here = [...path, name];
       visit({ name, property, value, path: here, parents });
-      for (const type of typesOf(property)) walkValue(type, value, here, [...parents, name]);
+      const fitting = typesOf(property).find((type) => problemsOf(type, value, here, name).length === 0) ?? property.type;
+      walkValue(fitting, value, here, [...parents, name]);
     }
   };
   const walkValue = (type: PropertyType, value: unknown, path: TemplatePath, parents: readonly string[]): void => {
     if (type.type === "ref" && isRecord(value)) {
-      const definition = definitionOf(type);
+      const definition = typeDefinitionOf(type);
       if (definition) walkObject(value, definition.properties, path, parents);
     } else if (type.type === "array" && Array.isArray(value)) {
       value.forEach((item, index) => walkValue(type.element, item, [...path, index], parents));
@@ -90,20 +69,27 @@ export function forEachProperty(
 export function propertyProblems(resourceType: string, properties: Record<string, unknown>, basePath: TemplatePath): PropertyProblem[] {
   const schema = resourceSchema(resourceType);
   if (!schema) return [];
-  return objectProblems(schema.properties, properties, basePath);
+  // Read-only properties (the spec lists them as attributes: a scaling policy's PolicyName) are accepted and ignored.
+  const readOnly = [...schema.attributes].filter((name) => !name.includes(".") && !(name in schema.properties));
+  return objectProblems(schema.properties, properties, basePath, new Set(readOnly));
 }
 
 function typesOf(property: Property): PropertyType[] {
   return [property.type, ...(property.previousTypes ?? [])];
 }
 
-function objectProblems(definitions: Readonly<Record<string, Property>>, object: Record<string, unknown>, path: TemplatePath): PropertyProblem[] {
+function objectProblems(
+  definitions: Readonly<Record<string, Property>>,
+  object: Record<string, unknown>,
+  path: TemplatePath,
+  alsoAccepted: ReadonlySet<string> = new Set(),
+): PropertyProblem[] {
   const problems: PropertyProblem[] = [];
   for (const [name, value] of Object.entries(object)) {
     const here = [...path, name];
     const property = definitions[name];
     if (!property) {
-      if (!UNIVERSAL_PROPERTIES.has(name)) {
+      if (!alsoAccepted.has(name)) {
         problems.push({ kind: "unknown-property", name, path: here, value, expected: `one of the properties ${Object.keys(definitions).join(", ")}` });
       }
       continue;
@@ -120,6 +106,9 @@ function objectProblems(definitions: Readonly<Record<string, Property>>, object:
       if (!best || found.length < best.length) best = found;
     }
     problems.push(...(best ?? []));
+  }
+  for (const [name, property] of Object.entries(definitions)) {
+    if (property.required && !(name in object)) problems.push({ kind: "missing-required", name, path, value: undefined, expected: `a value for ${name}` });
   }
   return problems;
 }
@@ -162,7 +151,7 @@ function problemsOf(type: PropertyType, value: unknown, path: TemplatePath, name
       return Object.entries(value).flatMap(([key, item]) => problemsOf(type.element, item, [...path, key], name));
     case "ref": {
       if (!isRecord(value)) return problem("an object");
-      const definition = definitionOf(type);
+      const definition = typeDefinitionOf(type);
       return definition ? objectProblems(definition.properties, value, path) : [];
     }
     case "union": {
@@ -183,5 +172,6 @@ function problemsOf(type: PropertyType, value: unknown, path: TemplatePath, name
 export function describeProblem(problem: PropertyProblem): string {
   const where = problem.path.slice(3).map((step, index) => (typeof step === "number" ? `[${step}]` : index === 0 ? step : `.${step}`)).join("");
   if (problem.kind === "unknown-property") return `${where} is not a property this resource type has`;
+  if (problem.kind === "missing-required") return `${where ? `${where}.` : ""}${problem.name} is required but not set`;
   return `${where} is ${display(problem.value)}, but the schema expects ${problem.expected}`;
 }

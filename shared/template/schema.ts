@@ -12,8 +12,6 @@ export interface ResourceSchema {
   attributes: ReadonlySet<string>;
   isStateful: boolean;
   properties: Readonly<Record<string, Property>>;
-  /** Named property types (the structures properties nest), resolved by name within this resource. */
-  typeDefinition(name: string): TypeDefinition | undefined;
 }
 
 let database: SpecDatabase | undefined;
@@ -35,7 +33,6 @@ export function resourceSchema(type: string): ResourceSchema | undefined {
 
 function toSchema(resource: Resource): ResourceSchema {
   const refIdentifier = resource.cfnRefIdentifier ?? resource.primaryIdentifier ?? [];
-  let definitions: Map<string, TypeDefinition> | undefined;
   return {
     type: resource.cloudFormationType,
     refIdentifier,
@@ -43,11 +40,16 @@ function toSchema(resource: Resource): ResourceSchema {
     attributes: new Set(Object.keys(resource.attributes)),
     isStateful: resource.isStateful === true,
     properties: resource.properties,
-    typeDefinition(name) {
-      definitions ??= new Map(db().follow("usesType", resource).map((link) => [link.entity.name, link.entity]));
-      return definitions.get(name);
-    },
   };
+}
+
+/** The property type (a structure a property nests) that a property's `ref` type points at. */
+export function typeDefinitionOf(type: Extract<PropertyType, { type: "ref" }>): TypeDefinition | undefined {
+  try {
+    return db().get("typeDefinition", type.reference);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads the kind of value from the identifier's name, as the schema names it (TopicArn, QueueUrl, BucketName, GroupId). */

@@ -1,0 +1,119 @@
+import type { TemplatePath } from "../../template/parse.ts";
+import { isRecord, stringValue } from "../../template/values.ts";
+import { defineRule, type Hit } from "../rule.ts";
+
+const REGION = String.raw`(?:us-gov|us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d`;
+
+interface Pattern {
+  kind: "account id" | "region" | "availability zone" | "AMI id";
+  expression: RegExp;
+  instead: string;
+}
+
+/** Order matters: an AZ name contains a region name, and is reported as the AZ. */
+const PATTERNS: Pattern[] = [
+  {
+    kind: "account id",
+    expression: /arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/g,
+    instead: "${AWS::AccountId} (or, for an AWS service's own account such as Elastic Load Balancing's log delivery, a Mapping keyed by region)",
+  },
+  { kind: "availability zone", expression: new RegExp(String.raw`(?<![\w-])(${REGION}[a-z])(?![\w-])`, "g"), instead: "!Select [0, !GetAZs ''] or a parameter" },
+  { kind: "region", expression: new RegExp(String.raw`(?<![\w-])(${REGION})(?![a-z0-9-])`, "g"), instead: "${AWS::Region}" },
+  { kind: "AMI id", expression: /(?<![\w-])(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?)(?![\w-])/g, instead: "a parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" },
+];
+
+/** Physical names that must be unique beyond the stack; a literal one lets the template deploy only once there. */
+const GLOBAL_NAMES: Record<string, Record<string, string>> = {
+  "AWS::S3::Bucket": { BucketName: "across all AWS accounts" },
+  "AWS::IAM::Role": { RoleName: "in the account (IAM is global)" },
+  "AWS::IAM::ManagedPolicy": { ManagedPolicyName: "in the account (IAM is global)" },
+  "AWS::IAM::InstanceProfile": { InstanceProfileName: "in the account (IAM is global)" },
+  "AWS::IAM::User": { UserName: "in the account (IAM is global)" },
+  "AWS::IAM::Group": { GroupName: "in the account (IAM is global)" },
+};
+
+/** Free text, where naming a region or account describes rather than configures, and program source (a function's inline code). */
+const SKIPPED_KEYS = new Set(["Description", "AlarmDescription", "Comment", "GroupDescription", "ZipFile", "InlineCode"]);
+
+export default defineRule({
+  id: "template-hardcoded-values",
+  title: "Account id, region, AZ, AMI id or global resource name written literally",
+  severity: "low",
+  description:
+    "A resource property writes an account id (in an ARN), a region, an availability zone or an AMI id literally, or " +
+    "gives a bucket or IAM resource a fixed physical name. The template then breaks, or silently points at the wrong " +
+    "account or region, when it is deployed anywhere else (bucket names are global, IAM names account-wide); AMI ids " +
+    "differ per region and go stale. Parameter defaults and Mappings are the right place for such values and are not reported.",
+  remediation:
+    "Use the pseudo parameters `${AWS::AccountId}`, `${AWS::Region}` and `${AWS::Partition}`, `!GetAZs ''` with `!Select` " +
+    "for availability zones, a Mappings entry keyed by region for per-region values, and a parameter of type " +
+    "`AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>` (e.g. /aws/service/ami-amazon-linux-latest/...) for AMI ids. " +
+    "Leave BucketName/RoleName out, or build them with `!Sub '${AWS::StackName}-...'` (and the account and region for buckets).",
+  seeds: ["002 §7", "004 §11"],
+  anchors: [],
+  judges: ["template"],
+  check(context) {
+    const template = context.template;
+    if (!template) return [];
+    const hits: Hit[] = [];
+    for (const [logicalId, resource] of Object.entries(template.body.Resources)) {
+      if (!isRecord(resource) || !template.resolved.resources.has(logicalId)) continue;
+      const type = stringValue(resource.Type) ?? "";
+      const properties = isRecord(resource.Properties) ? resource.Properties : {};
+      for (const [property, scope] of Object.entries(GLOBAL_NAMES[type] ?? {})) {
+        const name = properties[property];
+        if (typeof name !== "string") continue;
+        hits.push({
+          resource: { logicalId, type },
+          path: ["Resources", logicalId, "Properties", property],
+          message:
+            `${logicalId} names itself ${name} literally, and ${property} must be unique ${scope}: a second deployment of ` +
+            `the template (another stage, region or account's copy) fails; build it with !Sub from \${AWS::StackName}, ` +
+            `\${AWS::AccountId}/\${AWS::Region} or a parameter, or leave it out and let CloudFormation name it`,
+          detail: `static name:${property}`,
+          evidence: { kind: "static name", value: name },
+        });
+      }
+      const seen = new Set<string>();
+      forEachLiteral(resource.Properties, ["Resources", logicalId, "Properties"], (text, path) => {
+        let rest = text;
+        for (const pattern of PATTERNS) {
+          for (const match of rest.matchAll(pattern.expression)) {
+            const value = match[1]!;
+            const detail = `${pattern.kind}:${value}`;
+            if (seen.has(detail)) continue;
+            seen.add(detail);
+            hits.push({
+              resource: { logicalId, type },
+              path,
+              message: `${logicalId} writes the ${pattern.kind} ${value} literally (in "${excerpt(text, match.index)}"); use ${pattern.instead}`,
+              detail,
+              evidence: { kind: pattern.kind, value, text },
+            });
+          }
+          // An AZ name is not reported a second time as its region.
+          if (pattern.kind === "availability zone") rest = rest.replace(pattern.expression, (zone) => " ".repeat(zone.length));
+        }
+      });
+    }
+    return hits;
+  },
+});
+
+/** Every literal string of a resource as written: plain values and the text of Fn::Sub templates. */
+function forEachLiteral(node: unknown, path: TemplatePath, visit: (text: string, path: TemplatePath) => void): void {
+  if (typeof node === "string") visit(node, path);
+  else if (Array.isArray(node)) node.forEach((item, index) => forEachLiteral(item, [...path, index], visit));
+  else if (isRecord(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (SKIPPED_KEYS.has(key) || key === "Fn::FindInMap" || key === "Ref" || key === "Condition") continue;
+      forEachLiteral(value, [...path, key], visit);
+    }
+  }
+}
+
+function excerpt(text: string, index = 0): string {
+  const start = Math.max(0, index - 30);
+  const end = Math.min(text.length, index + 50);
+  return `${start > 0 ? "…" : ""}${text.slice(start, end).replace(/\s+/g, " ")}${end < text.length ? "…" : ""}`;
+}
