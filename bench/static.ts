@@ -11,7 +11,7 @@
  * measured apart, never spread over templates.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -320,6 +320,11 @@ if (hotspots.length > 0) {
     "",
   );
 }
+// A hand-written account of what changed (with its before/after figures) is kept across runs.
+const KEPT_SECTION = "## What was changed to reach them";
+const previous = existsSync(OUTPUT) ? readFileSync(OUTPUT, "utf8") : "";
+const kept = previous.indexOf(KEPT_SECTION);
+if (kept >= 0) lines.push(previous.slice(kept).trimEnd(), "");
 mkdirSync(dirname(OUTPUT), { recursive: true });
 writeFileSync(OUTPUT, lines.join("\n"));
 console.log(`wrote ${relative(process.cwd(), OUTPUT)}`);

@@ -47,6 +47,7 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
   const errors: ScanError[] = [];
   const graph = buildReferenceGraph(parsed.body);
   const byFingerprint = new Map<string, Finding>();
+  const fingerprintByHit = new Map<string, string>();
   const scenarios = resolveTemplate(parsed, { ...(options.pseudo ? { pseudo: options.pseudo } : {}), ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}) });
 
   scenarios.forEach((resolved, index) => {
@@ -61,7 +62,13 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
         continue;
       }
       for (const hit of hits) {
-        const fingerprint = fingerprintOf({ account: stack.account, region: stack.region, stack: stack.name, logicalId: hit.resource.logicalId, ruleId: rule.id, detail: hit.detail });
+        // Scenarios repeat most hits: each distinct one is hashed once.
+        const hitKey = JSON.stringify([rule.id, hit.resource.logicalId, hit.detail ?? null]);
+        let fingerprint = fingerprintByHit.get(hitKey);
+        if (fingerprint === undefined) {
+          fingerprint = fingerprintOf({ account: stack.account, region: stack.region, stack: stack.name, logicalId: hit.resource.logicalId, ruleId: rule.id, detail: hit.detail });
+          fingerprintByHit.set(hitKey, fingerprint);
+        }
         const known = byFingerprint.get(fingerprint);
         if (known) {
           if (index > 0) (known.evidence.scenarios as string[] | undefined)?.push(resolved.scenario.label);

@@ -20,14 +20,22 @@ export interface ArnPosition {
 export function arnPositions(resource: ResolvedResource): ArnPosition[] {
   const base: TemplatePath = ["Resources", resource.logicalId, "Properties"];
   const positions: ArnPosition[] = [];
-  collectPolicyPositions(resource.properties, base, positions);
-  forEachProperty(resource.type, resource.properties, base, ({ name, property, value, path, parents }) => {
-    if (!/(Arn|ARN)s?$/.test(name) || !isStringLike(property) || acceptsNames(property)) return;
-    if (parents.length === 0 && ROLE_NAME_ACCEPTED.has(`${resource.type}.${name}`)) return;
-    eachItem(value, path, (item, itemPath) => positions.push({ path: itemPath, value: item, where: name, policyElement: false, property }));
-  });
+  collectPolicyPositions(resource.properties, [...base], positions);
+  forEachProperty(
+    resource.type,
+    resource.properties,
+    base,
+    ({ name, property, value, path, parents }) => {
+      if (!isStringLike(property) || acceptsNames(property)) return;
+      if (parents.length === 0 && ROLE_NAME_ACCEPTED.has(`${resource.type}.${name}`)) return;
+      eachItem(value, path, (item, itemPath) => positions.push({ path: itemPath, value: item, where: name, policyElement: false, property }));
+    },
+    (name) => ARN_NAME.test(name),
+  );
   return positions;
 }
+
+const ARN_NAME = /(Arn|ARN)s?$/;
 
 function isStringLike(property: Property): boolean {
   const type = property.type;
@@ -39,6 +47,17 @@ const ROLE_NAME_ACCEPTED = new Set(["AWS::ECS::TaskDefinition.ExecutionRoleArn",
 
 /** A few `...Arn` properties document that a name (or alias, id) is accepted too. */
 function acceptsNames(property: Property): boolean {
+  let accepts = acceptsNamesByProperty.get(property);
+  if (accepts === undefined) {
+    accepts = documentsNamesAccepted(property);
+    acceptsNamesByProperty.set(property, accepts);
+  }
+  return accepts;
+}
+
+const acceptsNamesByProperty = new WeakMap<Property, boolean>();
+
+function documentsNamesAccepted(property: Property): boolean {
   return /name or (the )?(full )?(amazon resource name|arn)|arn or (the )?name|name, or (the )?arn|(arn|amazon resource name \(arn\)) or (the )?(id|identifier|alias)|\bid or (the )?arn|either name or arn/i.test(
     property.documentation ?? "",
   );
@@ -49,10 +68,19 @@ function eachItem(value: unknown, path: TemplatePath, visit: (item: unknown, pat
   else visit(value, path);
 }
 
-/** Finds policy documents anywhere in the properties (inline policies, bucket, queue, topic and key policies). */
-function collectPolicyPositions(node: unknown, path: TemplatePath, positions: ArnPosition[]): void {
+/**
+ * Finds policy documents anywhere in the properties (inline policies, bucket, queue, topic and key policies). `path` is
+ * a stack, pushed and popped on the way; positions keep copies.
+ */
+function collectPolicyPositions(node: unknown, path: (string | number)[], positions: ArnPosition[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, index) => collectPolicyPositions(item, [...path, index], positions));
+    for (let index = 0; index < node.length; index++) {
+      const item = node[index];
+      if (item === null || typeof item !== "object") continue;
+      path.push(index);
+      collectPolicyPositions(item, path, positions);
+      path.pop();
+    }
     return;
   }
   if (!isRecord(node)) return;
@@ -66,7 +94,13 @@ function collectPolicyPositions(node: unknown, path: TemplatePath, positions: Ar
     });
     return;
   }
-  for (const [key, value] of Object.entries(node)) collectPolicyPositions(value, [...path, key], positions);
+  for (const key of Object.keys(node)) {
+    const value = node[key];
+    if (value === null || typeof value !== "object") continue;
+    path.push(key);
+    collectPolicyPositions(value, path, positions);
+    path.pop();
+  }
 }
 
 function statementPositions(statement: Record<string, unknown>, at: TemplatePath, positions: ArnPosition[]): void {

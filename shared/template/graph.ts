@@ -26,37 +26,47 @@ export interface ReferenceGraph {
 /** Collects every Ref, GetAtt, Sub placeholder, DependsOn and Condition in the template as written. */
 export function buildReferenceGraph(body: TemplateBody): ReferenceGraph {
   const references: Reference[] = [];
+  // `path` is a stack, pushed and popped on the way; a reference keeps a copy.
   const walk = (node: unknown, from: string, path: (string | number)[], inConditions: boolean): void => {
     if (Array.isArray(node)) {
-      node.forEach((item, index) => walk(item, from, [...path, index], inConditions));
+      for (let index = 0; index < node.length; index++) {
+        path.push(index);
+        walk(node[index], from, path, inConditions);
+        path.pop();
+      }
       return;
     }
     if (!isRecord(node)) return;
-    for (const [key, value] of Object.entries(node)) {
-      const here = [...path, key];
-      if (key === "Ref" && typeof value === "string") references.push({ from, to: value, kind: "Ref", path: here });
-      else if (key === "Condition" && typeof value === "string" && inConditions) references.push({ from, to: value, kind: "Condition", path: here });
-      else if (key === "Fn::If" && Array.isArray(value) && typeof value[0] === "string") references.push({ from, to: value[0], kind: "Condition", path: here });
-      else if (key === "Fn::GetAtt") {
+    for (const key of Object.keys(node)) {
+      const value = node[key];
+      path.push(key);
+      if (key === "Ref") {
+        if (typeof value === "string") references.push({ from, to: value, kind: "Ref", path: [...path] });
+      } else if (key === "Condition") {
+        if (typeof value === "string" && inConditions) references.push({ from, to: value, kind: "Condition", path: [...path] });
+      } else if (key === "Fn::If") {
+        if (Array.isArray(value) && typeof value[0] === "string") references.push({ from, to: value[0], kind: "Condition", path: [...path] });
+      } else if (key === "Fn::GetAtt") {
         const [target, ...attribute] = typeof value === "string" ? value.split(".") : Array.isArray(value) ? value : [];
         if (typeof target === "string") {
-          references.push({ from, to: target, kind: "GetAtt", attribute: attribute.filter((part) => typeof part === "string").join("."), path: here });
+          references.push({ from, to: target, kind: "GetAtt", attribute: attribute.filter((part) => typeof part === "string").join("."), path: [...path] });
         }
       } else if (key === "Fn::Sub") {
         const text = Array.isArray(value) ? value[0] : value;
         const locals = Array.isArray(value) && isRecord(value[1]) ? value[1] : {};
-        if (typeof text === "string") {
+        if (typeof text === "string" && text.includes("${")) {
           for (const match of text.matchAll(/\$\{([^}!][^}]*)\}/g)) {
             const name = match[1]!.trim();
             if (name in locals) continue;
             const dot = name.startsWith("AWS::") ? -1 : name.indexOf(".");
             references.push(dot < 0
-              ? { from, to: name, kind: "Sub", path: here }
-              : { from, to: name.slice(0, dot), kind: "Sub", attribute: name.slice(dot + 1), path: here });
+              ? { from, to: name, kind: "Sub", path: [...path] }
+              : { from, to: name.slice(0, dot), kind: "Sub", attribute: name.slice(dot + 1), path: [...path] });
           }
         }
       }
-      walk(value, from, here, inConditions);
+      if (value !== null && typeof value === "object") walk(value, from, path, inConditions);
+      path.pop();
     }
   };
 

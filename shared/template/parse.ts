@@ -1,4 +1,5 @@
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Node, type Document } from "yaml";
+import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Node, type Document, type Pair } from "yaml";
+import { JsonPositions, NOT_STRICT_JSON, readStrictJson } from "./strict-json.ts";
 
 export interface Position {
   line: number;
@@ -46,18 +47,26 @@ const FUNCTION_TAGS = new Set([
   "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll",
 ]);
 
-/** Positions of the keys of a mapping, or of the items of a sequence, keyed by the plain object built from it. */
-type ChildPositions = Map<string | number, Position>;
-
 /**
  * Turns a CloudFormation template (YAML with short-form tags, or JSON) into plain data that keeps
  * where every key came from. Throws TemplateParseError, never anything else, for bad input.
+ *
+ * Positions are found on demand (positionOf), from the YAML syntax tree or the JSON text: only findings need
+ * them, so none is computed while reading.
  */
 export function parseTemplate(source: string): ParsedTemplate {
   if (source.length > MAX_TEMPLATE_BYTES * 2 || Buffer.byteLength(source, "utf8") > MAX_TEMPLATE_BYTES) {
     throw new TemplateParseError(`template is larger than CloudFormation's 1 MB limit (${Buffer.byteLength(source, "utf8")} bytes)`);
   }
   const format = /^\s*\{/.test(source) ? "json" : "yaml";
+  if (format === "json") {
+    const body = readStrictJson(source, MAX_DEPTH);
+    if (body !== NOT_STRICT_JSON) return checkedTemplate(format, body, jsonPositionOf(source, body));
+  }
+  return readYaml(source, format);
+}
+
+function readYaml(source: string, format: "yaml" | "json"): ParsedTemplate {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -80,33 +89,110 @@ export function parseTemplate(source: string): ParsedTemplate {
     throw new TemplateParseError(`unknown tag ${tag}`, at(unknownTag.pos[0]));
   }
 
-  const positions = new WeakMap<object, ChildPositions>();
   const budget = { nodesLeft: source.length * 2 + 10_000 };
-  const body = toPlain(doc.contents, doc, at, positions, budget, 0);
+  const body = toPlain(doc.contents, doc, at, budget, 0);
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new TemplateParseError("a template must be a mapping of sections (Resources, Parameters, ...)", at(doc.contents?.range?.[0]));
   }
-  const template = body as Record<string, unknown>;
+  return checkedTemplate(format, body as Record<string, unknown>, yamlPositionOf(doc, at));
+}
+
+function checkedTemplate(format: "yaml" | "json", template: Record<string, unknown>, positionOf: ParsedTemplate["positionOf"]): ParsedTemplate {
   const resources = template.Resources;
   if (resources === undefined) throw new TemplateParseError("template has no Resources section", { line: 1, column: 1 });
   if (resources === null || typeof resources !== "object" || Array.isArray(resources)) {
-    throw new TemplateParseError("Resources must be a mapping of logical ids to resources", positions.get(template)?.get("Resources"));
+    throw new TemplateParseError("Resources must be a mapping of logical ids to resources", positionOf(["Resources"]));
   }
-  return {
-    format,
-    body: template as TemplateBody,
-    positionOf(path) {
-      let node: unknown = template;
-      let best: Position = { line: 1, column: 1 };
-      for (const step of path) {
-        if (node === null || typeof node !== "object") break;
-        const position = positions.get(node)?.get(step);
-        if (!position) break;
-        best = position;
-        node = (node as Record<string | number, unknown>)[step];
+  return { format, body: template as TemplateBody, positionOf };
+}
+
+/** positionOf for a YAML document: walks its syntax tree along the path, as toPlain built the plain data from it. */
+function yamlPositionOf(doc: Document.Parsed, at: (offset: number | undefined) => Position): ParsedTemplate["positionOf"] {
+  return (path) => {
+    let node: Node | null | undefined = doc.contents;
+    let best: Position = { line: 1, column: 1 };
+    // A short-form tag wraps its node in a one-key mapping (`!Ref x` is {Ref: x}); this is the step into that key.
+    let tagStepTaken = false;
+    for (const step of path) {
+      while (isAlias(node)) node = node.resolve(doc);
+      if (!node) break;
+      if (!tagStepTaken) {
+        const expandedKey = shortFormKey(node);
+        if (expandedKey !== undefined) {
+          if (step !== expandedKey) break;
+          best = at(node.range?.[0]);
+          tagStepTaken = true;
+          // `!GetAtt A.B` becomes a list the source does not spell out: nothing deeper has a position.
+          if (expandedKey === "Fn::GetAtt" && isScalar(node)) break;
+          continue;
+        }
       }
-      return best;
-    },
+      tagStepTaken = false;
+      if (isMap(node)) {
+        if (typeof step !== "string") break;
+        let found: Pair | undefined;
+        // The last pair wins, as it does in the plain object built from them.
+        for (let index = node.items.length - 1; index >= 0; index--) {
+          const keyNode = node.items[index]!.key;
+          if (isScalar(keyNode) && String(keyNode.value) === step) {
+            found = node.items[index] as Pair;
+            break;
+          }
+        }
+        if (!found) break;
+        best = at((found.key as Node).range?.[0]);
+        node = found.value as Node | null;
+      } else if (isSeq(node)) {
+        if (typeof step !== "number" || !Number.isInteger(step) || step < 0 || step >= node.items.length) break;
+        const item = node.items[step] as Node | null;
+        best = at(item?.range?.[0] ?? node.range?.[0]);
+        node = item;
+      } else {
+        break;
+      }
+    }
+    return best;
+  };
+}
+
+/** The key a short-form tag on this node becomes (`!Sub` → "Fn::Sub"), or undefined for an untagged node. */
+function shortFormKey(node: Node): string | undefined {
+  const tag = node.tag;
+  if (!tag || !tag.startsWith("!") || tag.startsWith("!!")) return undefined;
+  const name = tag.slice(1);
+  return name === "Ref" || name === "Condition" ? name : `Fn::${name}`;
+}
+
+/** positionOf for a strict JSON text: the offsets of keys and items are found in the text on first use. */
+function jsonPositionOf(source: string, body: Record<string, unknown>): ParsedTemplate["positionOf"] {
+  let offsets: JsonPositions | undefined;
+  let lineStarts: number[] | undefined;
+  const at = (offset: number): Position => {
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let index = source.indexOf("\n"); index >= 0; index = source.indexOf("\n", index + 1)) lineStarts.push(index + 1);
+    }
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (lineStarts[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: offset - lineStarts[low]! + 1 };
+  };
+  return (path) => {
+    offsets ??= new JsonPositions(source, body);
+    let node: unknown = body;
+    let best: Position = { line: 1, column: 1 };
+    for (const step of path) {
+      if (node === null || typeof node !== "object") break;
+      const offset = offsets.offsetOf(node, step);
+      if (offset === undefined) break;
+      best = at(offset);
+      node = (node as Record<string | number, unknown>)[step];
+    }
+    return best;
   };
 }
 
@@ -127,7 +213,6 @@ function toPlain(
   node: Node | null | undefined,
   doc: Document.Parsed,
   at: (offset: number | undefined) => Position,
-  positions: WeakMap<object, ChildPositions>,
   budget: { nodesLeft: number },
   depth: number,
 ): unknown {
@@ -139,57 +224,45 @@ function toPlain(
   if (isAlias(node)) {
     const target = node.resolve(doc);
     if (!target) throw new TemplateParseError(`unknown YAML alias *${node.source}`, at(node.range?.[0]));
-    return toPlain(target, doc, at, positions, budget, depth + 1);
+    return toPlain(target, doc, at, budget, depth + 1);
   }
   let value: unknown;
   if (isScalar(node)) {
     value = node.value;
   } else if (isMap(node)) {
     const object: Record<string, unknown> = {};
-    const keyPositions: ChildPositions = new Map();
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
       if (key === undefined) throw new TemplateParseError("mapping keys must be plain scalars", at(keyNode?.range?.[0]));
       if (key === "<<") throw new TemplateParseError("YAML merge keys (<<) are not supported by CloudFormation", at(keyNode?.range?.[0]));
-      keyPositions.set(key, at(keyNode!.range?.[0]));
-      object[key] = toPlain(pair.value as Node | null, doc, at, positions, budget, depth + 1);
+      object[key] = toPlain(pair.value as Node | null, doc, at, budget, depth + 1);
     }
-    positions.set(object, keyPositions);
     value = object;
   } else if (isSeq(node)) {
-    const items: unknown[] = [];
-    const itemPositions: ChildPositions = new Map();
-    node.items.forEach((item, index) => {
-      itemPositions.set(index, at((item as Node | null)?.range?.[0] ?? node.range?.[0]));
-      items.push(toPlain(item as Node | null, doc, at, positions, budget, depth + 1));
-    });
-    positions.set(items, itemPositions);
+    const items: unknown[] = new Array(node.items.length);
+    for (let index = 0; index < items.length; index++) items[index] = toPlain(node.items[index] as Node | null, doc, at, budget, depth + 1);
     value = items;
   } else {
     throw new TemplateParseError("unsupported YAML node", at((node as Node).range?.[0]));
   }
   const tag = node.tag;
   if (!tag || !tag.startsWith("!") || tag.startsWith("!!")) return value;
-  return expandShortForm(tag.slice(1), value, at(node.range?.[0]), positions);
+  return expandShortForm(tag.slice(1), value, () => at(node.range?.[0]));
 }
 
-function expandShortForm(name: string, value: unknown, position: Position, positions: WeakMap<object, ChildPositions>): unknown {
-  let expanded: Record<string, unknown>;
+function expandShortForm(name: string, value: unknown, position: () => Position): unknown {
   if (name === "Ref" || name === "Condition") {
-    if (typeof value !== "string") throw new TemplateParseError(`!${name} takes a name`, position);
-    expanded = { [name]: value };
-  } else if (name === "GetAtt" && typeof value === "string") {
-    const dot = value.indexOf(".");
-    if (dot <= 0) throw new TemplateParseError(`!GetAtt ${value} must be written Resource.Attribute`, position);
-    expanded = { "Fn::GetAtt": [value.slice(0, dot), value.slice(dot + 1)] };
-  } else if (FUNCTION_TAGS.has(name)) {
-    expanded = { [`Fn::${name}`]: value };
-  } else {
-    throw new TemplateParseError(`unknown tag !${name}`, position);
+    if (typeof value !== "string") throw new TemplateParseError(`!${name} takes a name`, position());
+    return { [name]: value };
   }
-  positions.set(expanded, new Map([[Object.keys(expanded)[0]!, position]]));
-  return expanded;
+  if (name === "GetAtt" && typeof value === "string") {
+    const dot = value.indexOf(".");
+    if (dot <= 0) throw new TemplateParseError(`!GetAtt ${value} must be written Resource.Attribute`, position());
+    return { "Fn::GetAtt": [value.slice(0, dot), value.slice(dot + 1)] };
+  }
+  if (FUNCTION_TAGS.has(name)) return { [`Fn::${name}`]: value };
+  throw new TemplateParseError(`unknown tag !${name}`, position());
 }
 
 const SHORT_FORM_NAMES = ["Ref", "Condition", ...FUNCTION_TAGS];

@@ -29,40 +29,59 @@ export interface PropertyProblem {
   expected: string;
 }
 
-/** Visits every property the schema names, depth first; values that do not fit the schema are not descended into. */
+/**
+ * Visits every property the schema names, depth first; values that do not fit the schema are not descended into.
+ * With `wanted`, only properties whose name it accepts are visited (the walk still goes through the others).
+ */
 export function forEachProperty(
   resourceType: string,
   properties: Record<string, unknown>,
   basePath: TemplatePath,
   visit: (entry: PropertyVisit) => void,
+  wanted?: (name: string) => boolean,
 ): void {
   const schema = resourceSchema(resourceType);
   if (!schema) return;
-  const walkObject = (object: Record<string, unknown>, definitions: Readonly<Record<string, Property>>, path: TemplatePath, parents: readonly string[]): void => {
-    for (const [name, value] of Object.entries(object)) {
+  // Paths and parents are stacks, pushed and popped on the way; a visit gets copies.
+  const path: (string | number)[] = [...basePath];
+  const parents: string[] = [];
+  const walkObject = (object: Record<string, unknown>, definitions: Readonly<Record<string, Property>>): void => {
+    for (const name of Object.keys(object)) {
       const property = definitions[name];
       if (!property) continue;
-      const here = [...path, name];
-      visit({ name, property, value, path: here, parents });
-      const fitting = typesOf(property).find((type) => problemsOf(type, value, here, name).length === 0) ?? property.type;
-      walkValue(fitting, value, here, [...parents, name]);
+      const value = object[name];
+      path.push(name);
+      if (!wanted || wanted(name)) visit({ name, property, value, path: [...path], parents: [...parents] });
+      const fitting = fits(property.type, value) ? property.type : (property.previousTypes ?? []).find((type) => fits(type, value)) ?? property.type;
+      parents.push(name);
+      walkValue(fitting, value);
+      parents.pop();
+      path.pop();
     }
   };
-  const walkValue = (type: PropertyType, value: unknown, path: TemplatePath, parents: readonly string[]): void => {
+  const walkValue = (type: PropertyType, value: unknown): void => {
     if (type.type === "ref" && isRecord(value)) {
       const definition = typeDefinitionOf(type);
-      if (definition) walkObject(value, definition.properties, path, parents);
+      if (definition) walkObject(value, definition.properties);
     } else if (type.type === "array" && Array.isArray(value)) {
-      value.forEach((item, index) => walkValue(type.element, item, [...path, index], parents));
+      for (let index = 0; index < value.length; index++) {
+        path.push(index);
+        walkValue(type.element, value[index]);
+        path.pop();
+      }
     } else if (type.type === "map" && isRecord(value)) {
-      for (const [key, item] of Object.entries(value)) walkValue(type.element, item, [...path, key], parents);
+      for (const key of Object.keys(value)) {
+        path.push(key);
+        walkValue(type.element, value[key]);
+        path.pop();
+      }
     } else if (type.type === "union") {
       // Descend through the first member that fits, so a property is visited once.
-      const member = type.types.find((candidate) => problemsOf(candidate, value, path, "").length === 0);
-      if (member) walkValue(member, value, path, parents);
+      const member = type.types.find((candidate) => fits(candidate, value));
+      if (member) walkValue(member, value);
     }
   };
-  walkObject(properties, schema.properties, basePath, []);
+  walkObject(properties, schema.properties);
 }
 
 /** Concrete values the resource schema does not allow: unknown property names, wrong types, values outside an enum. */
@@ -113,44 +132,99 @@ function objectProblems(
   return problems;
 }
 
+/** Does the schema type accept the value? The same answer as `problemsOf(...).length === 0`, without building problems. */
+function fits(type: PropertyType, value: unknown): boolean {
+  if (value === undefined || value === null || isSymbolic(value)) return true;
+  switch (type.type) {
+    case "string":
+      if (Array.isArray(value) || isRecord(value)) return false;
+      return !(type.allowedValues && type.allowedValues.length > 0 && typeof value === "string" && !type.allowedValues.includes(value));
+    case "date-time":
+      return !(Array.isArray(value) || isRecord(value));
+    case "integer":
+    case "number": {
+      const number = numberValue(value);
+      if (number === undefined || typeof value === "boolean") return false;
+      if (type.type === "integer" && !Number.isInteger(number)) return false;
+      return !(type.type === "integer" && type.allowedValues && type.allowedValues.length > 0 && !type.allowedValues.includes(number));
+    }
+    case "boolean":
+      return booleanValue(value) !== undefined;
+    case "tag":
+      return isRecord(value);
+    case "array":
+      return Array.isArray(value) && value.every((item) => fits(type.element, item));
+    case "map":
+      if (!isRecord(value)) return false;
+      for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && !fits(type.element, value[key])) return false;
+      return true;
+    case "ref": {
+      if (!isRecord(value)) return false;
+      const definition = typeDefinitionOf(type);
+      return definition ? objectFits(definition.properties, value) : true;
+    }
+    case "union":
+      return type.types.length === 0 || type.types.some((member) => fits(member, value));
+    default:
+      return true;
+  }
+}
+
+/** objectProblems(...).length === 0 for a nested object (no read-only names accepted). */
+function objectFits(definitions: Readonly<Record<string, Property>>, object: Record<string, unknown>): boolean {
+  for (const name of Object.keys(object)) {
+    const property = definitions[name];
+    if (!property) return false;
+    if (property.deprecated === "IGNORE") continue;
+    if (!fits(property.type, object[name]) && !(property.previousTypes ?? []).some((type) => fits(type, object[name]))) return false;
+  }
+  for (const name of Object.keys(definitions)) {
+    if (definitions[name]!.required && !(name in object)) return false;
+  }
+  return true;
+}
+
+function problemOf(expected: string, kind: ProblemKind, name: string, path: TemplatePath, value: unknown): PropertyProblem[] {
+  return [{ kind, name, path, value, expected }];
+}
+
 function problemsOf(type: PropertyType, value: unknown, path: TemplatePath, name: string): PropertyProblem[] {
   if (value === undefined || value === null || isSymbolic(value)) return [];
-  const problem = (expected: string, kind: ProblemKind = "type"): PropertyProblem[] => [{ kind, name, path, value, expected }];
   switch (type.type) {
     case "string": {
-      if (Array.isArray(value) || isRecord(value)) return problem("a string");
+      if (Array.isArray(value) || isRecord(value)) return problemOf("a string", "type", name, path, value);
       if (type.allowedValues && type.allowedValues.length > 0 && typeof value === "string" && !type.allowedValues.includes(value)) {
-        return problem(`one of ${type.allowedValues.join(", ")}`, "allowed-values");
+        return problemOf(`one of ${type.allowedValues.join(", ")}`, "allowed-values", name, path, value);
       }
       return [];
     }
     case "date-time":
-      return Array.isArray(value) || isRecord(value) ? problem("a date-time string") : [];
+      return Array.isArray(value) || isRecord(value) ? problemOf("a date-time string", "type", name, path, value) : [];
     case "integer":
     case "number": {
       const number = numberValue(value);
-      if (number === undefined || typeof value === "boolean") return problem(type.type === "integer" ? "an integer" : "a number");
-      if (type.type === "integer" && !Number.isInteger(number)) return problem("an integer");
+      if (number === undefined || typeof value === "boolean") return problemOf(type.type === "integer" ? "an integer" : "a number", "type", name, path, value);
+      if (type.type === "integer" && !Number.isInteger(number)) return problemOf("an integer", "type", name, path, value);
       if (type.type === "integer" && type.allowedValues && type.allowedValues.length > 0 && !type.allowedValues.includes(number)) {
-        return problem(`one of ${type.allowedValues.join(", ")}`, "allowed-values");
+        return problemOf(`one of ${type.allowedValues.join(", ")}`, "allowed-values", name, path, value);
       }
       return [];
     }
     case "boolean":
-      return booleanValue(value) === undefined ? problem("a boolean (true or false)") : [];
+      return booleanValue(value) === undefined ? problemOf("a boolean (true or false)", "type", name, path, value) : [];
     case "json":
     case "null":
       return [];
     case "tag":
-      return isRecord(value) ? [] : problem("a tag {Key, Value}");
+      return isRecord(value) ? [] : problemOf("a tag {Key, Value}", "type", name, path, value);
     case "array":
-      if (!Array.isArray(value)) return problem("a list");
+      if (!Array.isArray(value)) return problemOf("a list", "type", name, path, value);
       return value.flatMap((item, index) => problemsOf(type.element, item, [...path, index], name));
     case "map":
-      if (!isRecord(value)) return problem("a mapping of keys to values");
+      if (!isRecord(value)) return problemOf("a mapping of keys to values", "type", name, path, value);
       return Object.entries(value).flatMap(([key, item]) => problemsOf(type.element, item, [...path, key], name));
     case "ref": {
-      if (!isRecord(value)) return problem("an object");
+      if (!isRecord(value)) return problemOf("an object", "type", name, path, value);
       const definition = typeDefinitionOf(type);
       return definition ? objectProblems(definition.properties, value, path) : [];
     }

@@ -31,6 +31,10 @@ const DESCRIBING_TOKENS = new Set([
 ]);
 
 export function nameTokens(name: string): string[] {
+  return [...tokensOf(name)];
+}
+
+function tokenise(name: string): readonly string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
@@ -39,17 +43,43 @@ export function nameTokens(name: string): string[] {
     .filter(Boolean);
 }
 
+/** What a name's tokens say, worked out once per name: templates repeat the same property names many times. */
+interface NameTraits {
+  tokens: readonly string[];
+  describing: boolean;
+  secret: boolean;
+}
+
+const MAX_CACHED_NAMES = 20_000;
+const traitsByName = new Map<string, NameTraits>();
+
+function traitsOf(name: string): NameTraits {
+  let traits = traitsByName.get(name);
+  if (traits) return traits;
+  const tokens = tokenise(name);
+  const describing = tokens.some((token) => DESCRIBING_TOKENS.has(token));
+  const secret =
+    !describing &&
+    (tokens.some((token) => SECRET_TOKENS.has(token)) ||
+      SECRET_PAIRS.some(([first, second]) => tokens.some((token, index) => token === first && tokens[index + 1] === second)));
+  traits = { tokens, describing, secret };
+  if (traitsByName.size >= MAX_CACHED_NAMES) traitsByName.clear();
+  traitsByName.set(name, traits);
+  return traits;
+}
+
+function tokensOf(name: string): readonly string[] {
+  return traitsOf(name).tokens;
+}
+
 /** True when a property, variable, JSON key or parameter name says it holds a secret (DBPassword, AuthToken, DB_PASSWORD, api_key). */
 export function isSecretName(name: string): boolean {
-  const tokens = nameTokens(name);
-  if (tokens.some((token) => DESCRIBING_TOKENS.has(token))) return false;
-  if (tokens.some((token) => SECRET_TOKENS.has(token))) return true;
-  return SECRET_PAIRS.some(([first, second]) => tokens.some((token, index) => token === first && tokens[index + 1] === second));
+  return traitsOf(name).secret;
 }
 
 /** What kind of secret a name suggests, for messages. */
 export function secretKind(name: string): string {
-  const tokens = nameTokens(name);
+  const tokens = tokensOf(name);
   if (tokens.some((token) => ["password", "passwd", "pwd", "pass", "passphrase"].includes(token))) return "password";
   if (tokens.includes("token")) return "token";
   if (tokens.includes("apikey") || tokens.join(" ").includes("api key")) return "API key";
@@ -178,15 +208,17 @@ function markedText(variant: Variant): string | undefined {
   return text;
 }
 
+const MARKED_PARAMETER = new RegExp(`${PARAMETER_MARK}([^${PARAMETER_MARK}]*)${PARAMETER_MARK}`, "g");
+
 function holdingOfMarked(text: string): Holding {
-  const marks = [...text.matchAll(new RegExp(`${PARAMETER_MARK}([^${PARAMETER_MARK}]*)${PARAMETER_MARK}`, "g"))].map((match) => match[1]!);
+  const marks = [...text.matchAll(MARKED_PARAMETER)].map((match) => match[1]!);
   const parameters = marks.filter((name) => name !== "");
   if (marks.length === 0) return { kind: "literal", text };
-  const written = text.replace(new RegExp(`${PARAMETER_MARK}[^${PARAMETER_MARK}]*${PARAMETER_MARK}`, "g"), "");
+  const written = text.replace(MARKED_PARAMETER, "");
   // Text written around substituted parts ('${Team}-${Env}-Secure123!') is a hard-coded secret with decorations,
   // unless one of the parts is itself a secret parameter (a connection string around ${DbPassword}).
   if (!parameters.some(isSecretName) && (written.match(/[A-Za-z0-9]/g)?.length ?? 0) >= 4) {
-    return { kind: "literal", text: text.replace(new RegExp(`${PARAMETER_MARK}([^${PARAMETER_MARK}]*)${PARAMETER_MARK}`, "g"), (_, name: string) => `\${${name || "…"}}`) };
+    return { kind: "literal", text: text.replace(MARKED_PARAMETER, (_, name: string) => `\${${name || "…"}}`) };
   }
   if (parameters.length > 0) return { kind: "parameters", names: parameters };
   return { kind: "reference" };
@@ -247,15 +279,45 @@ export interface SecretSite {
 const PAIR_KEYS: [string, string][] = [["Name", "Value"], ["HeaderName", "HeaderValue"], ["ParameterKey", "ParameterValue"]];
 const SKIPPED_KEYS = new Set(["Tags", "PolicyDocument", "AssumeRolePolicyDocument", "KeyPolicy", "Policies", "ManagedPolicyArns"]);
 
+/**
+ * Sites found in one template, with the conditions whose values chose an Fn::If branch on the way: another scenario
+ * that gives those conditions the same values finds the same sites (two rules ask, once per scenario).
+ */
+interface CachedSites {
+  consulted: Map<string, boolean | undefined>;
+  sites: readonly SecretSite[];
+}
+const sitesByBody = new WeakMap<TemplateBody, CachedSites[]>();
+
 /** Every place of the template's resources whose name says it holds a secret, with its raw value. */
 export function secretSites(reader: RawReader): SecretSite[] {
-  const { body } = reader;
+  const { body, conditions } = reader;
+  let cached = sitesByBody.get(body);
+  if (!cached) {
+    cached = [];
+    sitesByBody.set(body, cached);
+  }
+  const hit = cached.find((entry) => [...entry.consulted].every(([name, value]) => conditions[name] === value));
+  if (hit) return [...hit.sites];
+  const consulted = new Map<string, boolean | undefined>();
+  const sites = findSecretSites(body, (name) => {
+    const value = conditions[name];
+    consulted.set(name, value);
+    return value;
+  });
+  cached.push({ consulted, sites });
+  return [...sites];
+}
+
+type ConditionValue = (name: string) => boolean | undefined;
+
+function findSecretSites(body: TemplateBody, conditionValue: ConditionValue): SecretSite[] {
   const sites: SecretSite[] = [];
   for (const [logicalId, resource] of Object.entries(body.Resources)) {
     if (!isRecord(resource) || !isRecord(resource.Properties)) continue;
     const type = stringValue(resource.Type) ?? "";
     const properties = resource.Properties;
-    const base: TemplatePath = ["Resources", logicalId, "Properties"];
+    const base: (string | number)[] = ["Resources", logicalId, "Properties"];
     if (type === "AWS::SSM::Parameter") {
       const name = stringValue(properties.Name);
       const lastSegment = name?.split("/").filter(Boolean).pop();
@@ -267,15 +329,15 @@ export function secretSites(reader: RawReader): SecretSite[] {
     if (type === "AWS::ApiGateway::ApiKey" && properties.Value !== undefined) {
       sites.push({ logicalId, type, name: "ApiKey", path: [...base, "Value"], raw: properties.Value });
     }
-    collect(properties, base, false, reader.conditions, (name, path, raw, jsonOnly) => sites.push({ logicalId, type, name, path, raw, ...(jsonOnly ? { jsonOnly } : {}) }));
+    collect(properties, base, false, conditionValue, (name, path, raw, jsonOnly) => sites.push({ logicalId, type, name, path, raw, ...(jsonOnly ? { jsonOnly } : {}) }));
   }
   return sites;
 }
 
 /** A name about a secret rather than holding one (TokenValidityUnits, PasswordPolicy): what it contains is settings. */
 function describesSecret(name: string): boolean {
-  const tokens = nameTokens(name);
-  return tokens.some((token) => DESCRIBING_TOKENS.has(token)) && tokens.some((token) => SECRET_TOKENS.has(token));
+  const traits = traitsOf(name);
+  return traits.describing && traits.tokens.some((token) => SECRET_TOKENS.has(token));
 }
 
 /** GenerateSecretString's SecretStringTemplate holds the keys Secrets Manager does not generate, literally. */
@@ -283,9 +345,14 @@ const JSON_SECRET_KEYS = new Set(["SecretStringTemplate"]);
 
 type Found = (name: string, path: TemplatePath, raw: unknown, jsonOnly?: boolean) => void;
 
-function collect(node: unknown, path: TemplatePath, underSettings: boolean, conditions: Record<string, boolean>, found: Found): void {
+/** Walks `node`, whose place is `path` (a stack, pushed and popped on the way: a copy is made only for a site found). */
+function collect(node: unknown, path: (string | number)[], underSettings: boolean, conditionValue: ConditionValue, found: Found): void {
   if (Array.isArray(node)) {
-    node.forEach((item, index) => collect(item, [...path, index], underSettings, conditions, found));
+    for (let index = 0; index < node.length; index++) {
+      path.push(index);
+      collect(node[index], path, underSettings, conditionValue, found);
+      path.pop();
+    }
     return;
   }
   if (!isRecord(node)) return;
@@ -293,26 +360,41 @@ function collect(node: unknown, path: TemplatePath, underSettings: boolean, cond
   if (keys.length === 1 && (keys[0] === "Ref" || keys[0]!.startsWith("Fn::"))) {
     if (keys[0] === "Fn::If") {
       // Objects written behind !If (a whole property block per branch) are looked into in the branches the scenario takes.
-      for (const { branch, index } of ifBranches(node["Fn::If"], conditions)) collect(branch, [...path, "Fn::If", index], underSettings, conditions, found);
+      for (const { branch, index } of ifBranchesOf(node["Fn::If"], conditionValue)) {
+        path.push("Fn::If", index);
+        collect(branch, path, underSettings, conditionValue, found);
+        path.length -= 2;
+      }
     }
     return;
   }
   if (underSettings) return;
   for (const [nameKey, valueKey] of PAIR_KEYS) {
     const name = stringValue(node[nameKey]);
+    if (name === undefined || !(valueKey in node)) continue;
     const kind = stringValue(node.Type);
-    if (name !== undefined && valueKey in node && (kind === undefined || /^plaintext$/i.test(kind)) && isSecretName(name)) {
-      found(name, [...path, valueKey], node[valueKey]);
+    if ((kind === undefined || /^plaintext$/i.test(kind)) && isSecretName(name)) found(name, [...path, valueKey], node[valueKey]);
+  }
+  for (const key of keys) {
+    if (SKIPPED_KEYS.has(key)) continue;
+    const value = node[key];
+    const scalar = !Array.isArray(value) && !(isRecord(value) && !isIntrinsic(value));
+    if (scalar && JSON_SECRET_KEYS.has(key)) found(key, [...path, key], value, true);
+    else if (scalar && isSecretName(key)) found(key, [...path, key], value);
+    else if (value !== null && typeof value === "object") {
+      path.push(key);
+      collect(value, path, key !== "GenerateSecretString" && describesSecret(key), conditionValue, found);
+      path.pop();
     }
   }
-  for (const [key, value] of Object.entries(node)) {
-    if (SKIPPED_KEYS.has(key)) continue;
-    const here = [...path, key];
-    const scalar = !Array.isArray(value) && !(isRecord(value) && !isIntrinsic(value));
-    if (scalar && JSON_SECRET_KEYS.has(key)) found(key, here, value, true);
-    else if (scalar && isSecretName(key)) found(key, here, value);
-    else collect(value, here, key !== "GenerateSecretString" && describesSecret(key), conditions, found);
-  }
+}
+
+/** ifBranches, reading the scenario's condition values through `conditionValue` (which notes what was asked). */
+function ifBranchesOf(argument: unknown, conditionValue: ConditionValue): { branch: unknown; index: number }[] {
+  if (!Array.isArray(argument) || argument.length !== 3) return [];
+  const chosen = typeof argument[0] === "string" ? conditionValue(argument[0]) : undefined;
+  if (chosen === undefined) return [{ branch: argument[1], index: 1 }, { branch: argument[2], index: 2 }];
+  return chosen ? [{ branch: argument[1], index: 1 }] : [{ branch: argument[2], index: 2 }];
 }
 
 function isIntrinsic(value: Record<string, unknown>): boolean {
@@ -325,6 +407,17 @@ function isIntrinsic(value: Record<string, unknown>): boolean {
  * describes (SecretId, Name, ParameterName, DB_PASSWORD_PARAM).
  */
 export function parametersNamingSecrets(body: TemplateBody): Set<string> {
+  let found = namingByBody.get(body);
+  if (!found) {
+    found = findParametersNamingSecrets(body);
+    namingByBody.set(body, found);
+  }
+  return new Set(found);
+}
+
+const namingByBody = new WeakMap<TemplateBody, ReadonlySet<string>>();
+
+function findParametersNamingSecrets(body: TemplateBody): Set<string> {
   const naming = new Set<string>();
   const holding = new Set<string>();
   const walk = (node: unknown, describing: boolean, dynamic: boolean): void => {
@@ -332,7 +425,7 @@ export function parametersNamingSecrets(body: TemplateBody): Set<string> {
     if (!isRecord(node)) return;
     for (const [key, value] of Object.entries(node)) {
       const isFunction = key === "Ref" || key.startsWith("Fn::");
-      const describes = isFunction ? describing : nameTokens(key).some((token) => DESCRIBING_TOKENS.has(token));
+      const describes = isFunction ? describing : traitsOf(key).describing;
       if (key === "Ref" && typeof value === "string") (describing || dynamic ? naming : holding).add(value);
       else if (key === "Fn::Sub") {
         const text = Array.isArray(value) ? value[0] : value;

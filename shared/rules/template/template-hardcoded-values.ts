@@ -7,19 +7,26 @@ const REGION = String.raw`(?:us-gov|us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:north|sout
 interface Pattern {
   kind: "account id" | "region" | "availability zone" | "AMI id";
   expression: RegExp;
+  /** A cheap test every match passes: most strings fail it, and the expression is not run on them. */
+  mayMatch: (text: string) => boolean;
   instead: string;
 }
+
+/** Every region name has one of these right before its number. */
+const REGION_HINT = /(?:north|south|east|west|central)-\d/;
+const mayNameRegion = (text: string) => REGION_HINT.test(text);
 
 /** Order matters: an AZ name contains a region name, and is reported as the AZ. */
 const PATTERNS: Pattern[] = [
   {
     kind: "account id",
     expression: /arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/g,
+    mayMatch: (text) => text.includes("arn:aws"),
     instead: "${AWS::AccountId} (or, for an AWS service's own account such as Elastic Load Balancing's log delivery, a Mapping keyed by region)",
   },
-  { kind: "availability zone", expression: new RegExp(String.raw`(?<![\w-])(${REGION}[a-z])(?![\w-])`, "g"), instead: "!Select [0, !GetAZs ''] or a parameter" },
-  { kind: "region", expression: new RegExp(String.raw`(?<![\w-])(${REGION})(?![a-z0-9-])`, "g"), instead: "${AWS::Region}" },
-  { kind: "AMI id", expression: /(?<![\w-])(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?)(?![\w-])/g, instead: "a parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" },
+  { kind: "availability zone", expression: new RegExp(String.raw`(?<![\w-])(${REGION}[a-z])(?![\w-])`, "g"), mayMatch: mayNameRegion, instead: "!Select [0, !GetAZs ''] or a parameter" },
+  { kind: "region", expression: new RegExp(String.raw`(?<![\w-])(${REGION})(?![a-z0-9-])`, "g"), mayMatch: mayNameRegion, instead: "${AWS::Region}" },
+  { kind: "AMI id", expression: /(?<![\w-])(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?)(?![\w-])/g, mayMatch: (text) => text.includes("ami-"), instead: "a parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" },
 ];
 
 /** Physical names that must be unique beyond the stack; a literal one lets the template deploy only once there. */
@@ -55,59 +62,85 @@ export default defineRule({
   check(context) {
     const template = context.template;
     if (!template) return [];
+    // Hits are read from the template as written: worked out once per template, then kept for the resources the
+    // scenario creates.
+    let hitsByResource = hitsByBody.get(template.body);
+    if (!hitsByResource) {
+      hitsByResource = new Map(Object.entries(template.body.Resources).map(([logicalId, resource]) => [logicalId, hitsOf(logicalId, resource)]));
+      hitsByBody.set(template.body, hitsByResource);
+    }
     const hits: Hit[] = [];
-    for (const [logicalId, resource] of Object.entries(template.body.Resources)) {
-      if (!isRecord(resource) || !template.resolved.resources.has(logicalId)) continue;
-      const type = stringValue(resource.Type) ?? "";
-      const properties = isRecord(resource.Properties) ? resource.Properties : {};
-      for (const [property, scope] of Object.entries(GLOBAL_NAMES[type] ?? {})) {
-        const name = properties[property];
-        if (typeof name !== "string") continue;
-        hits.push({
-          resource: { logicalId, type },
-          path: ["Resources", logicalId, "Properties", property],
-          message:
-            `${logicalId} names itself ${name} literally, and ${property} must be unique ${scope}: a second deployment of ` +
-            `the template (another stage, region or account's copy) fails; build it with !Sub from \${AWS::StackName}, ` +
-            `\${AWS::AccountId}/\${AWS::Region} or a parameter, or leave it out and let CloudFormation name it`,
-          detail: `static name:${property}`,
-          evidence: { kind: "static name", value: name },
-        });
-      }
-      const seen = new Set<string>();
-      forEachLiteral(resource.Properties, ["Resources", logicalId, "Properties"], (text, path) => {
-        let rest = text;
-        for (const pattern of PATTERNS) {
-          for (const match of rest.matchAll(pattern.expression)) {
-            const value = match[1]!;
-            const detail = `${pattern.kind}:${value}`;
-            if (seen.has(detail)) continue;
-            seen.add(detail);
-            hits.push({
-              resource: { logicalId, type },
-              path,
-              message: `${logicalId} writes the ${pattern.kind} ${value} literally (in "${excerpt(text, match.index)}"); use ${pattern.instead}`,
-              detail,
-              evidence: { kind: pattern.kind, value, text },
-            });
-          }
-          // An AZ name is not reported a second time as its region.
-          if (pattern.kind === "availability zone") rest = rest.replace(pattern.expression, (zone) => " ".repeat(zone.length));
-        }
-      });
+    for (const [logicalId, resourceHits] of hitsByResource) {
+      if (template.resolved.resources.has(logicalId)) hits.push(...resourceHits);
     }
     return hits;
   },
 });
 
-/** Every literal string of a resource as written: plain values and the text of Fn::Sub templates. */
-function forEachLiteral(node: unknown, path: TemplatePath, visit: (text: string, path: TemplatePath) => void): void {
+const hitsByBody = new WeakMap<object, Map<string, readonly Hit[]>>();
+
+function hitsOf(logicalId: string, resource: unknown): Hit[] {
+  if (!isRecord(resource)) return [];
+  const hits: Hit[] = [];
+  const type = stringValue(resource.Type) ?? "";
+  const properties = isRecord(resource.Properties) ? resource.Properties : {};
+  for (const [property, scope] of Object.entries(GLOBAL_NAMES[type] ?? {})) {
+    const name = properties[property];
+    if (typeof name !== "string") continue;
+    hits.push({
+      resource: { logicalId, type },
+      path: ["Resources", logicalId, "Properties", property],
+      message:
+        `${logicalId} names itself ${name} literally, and ${property} must be unique ${scope}: a second deployment of ` +
+        `the template (another stage, region or account's copy) fails; build it with !Sub from \${AWS::StackName}, ` +
+        `\${AWS::AccountId}/\${AWS::Region} or a parameter, or leave it out and let CloudFormation name it`,
+      detail: `static name:${property}`,
+      evidence: { kind: "static name", value: name },
+    });
+  }
+  const seen = new Set<string>();
+  forEachLiteral(resource.Properties, ["Resources", logicalId, "Properties"], (text, path) => {
+    let rest = text;
+    for (const pattern of PATTERNS) {
+      if (!pattern.mayMatch(rest)) continue;
+      for (const match of rest.matchAll(pattern.expression)) {
+        const value = match[1]!;
+        const detail = `${pattern.kind}:${value}`;
+        if (seen.has(detail)) continue;
+        seen.add(detail);
+        hits.push({
+          resource: { logicalId, type },
+          path: [...path],
+          message: `${logicalId} writes the ${pattern.kind} ${value} literally (in "${excerpt(text, match.index)}"); use ${pattern.instead}`,
+          detail,
+          evidence: { kind: pattern.kind, value, text },
+        });
+      }
+      // An AZ name is not reported a second time as its region.
+      if (pattern.kind === "availability zone") rest = rest.replace(pattern.expression, (zone) => " ".repeat(zone.length));
+    }
+  });
+  return hits;
+}
+
+/**
+ * Every literal string of a resource as written: plain values and the text of Fn::Sub templates. `path` is a stack,
+ * pushed and popped on the way: `visit` copies it if it keeps it.
+ */
+function forEachLiteral(node: unknown, path: (string | number)[], visit: (text: string, path: TemplatePath) => void): void {
   if (typeof node === "string") visit(node, path);
-  else if (Array.isArray(node)) node.forEach((item, index) => forEachLiteral(item, [...path, index], visit));
-  else if (isRecord(node)) {
-    for (const [key, value] of Object.entries(node)) {
+  else if (Array.isArray(node)) {
+    for (let index = 0; index < node.length; index++) {
+      path.push(index);
+      forEachLiteral(node[index], path, visit);
+      path.pop();
+    }
+  } else if (isRecord(node)) {
+    for (const key of Object.keys(node)) {
       if (SKIPPED_KEYS.has(key) || key === "Fn::FindInMap" || key === "Ref" || key === "Condition") continue;
-      forEachLiteral(value, [...path, key], visit);
+      path.push(key);
+      forEachLiteral(node[key], path, visit);
+      path.pop();
     }
   }
 }

@@ -48,7 +48,8 @@ export default defineRule({
           evidence: { value: position.value, where: position.where },
         });
       }
-      forEachString(resource.properties, ["Resources", resource.logicalId, "Properties"], (text, path) => {
+      forEachPolicyArn(resource.properties, ["Resources", resource.logicalId, "Properties"], (text, livePath) => {
+        const path = [...livePath];
         const match = MANAGED_POLICY_ARN.exec(text);
         if (!match) return;
         const [, writtenPath, name] = match as unknown as [string, string, string];
@@ -93,8 +94,24 @@ function closestPolicy(name: string): string {
   return candidates.length > 0 ? `; did you mean ${candidates.join(" or ")}?` : "";
 }
 
-function forEachString(node: unknown, path: TemplatePath, visit: (text: string, path: TemplatePath) => void): void {
-  if (typeof node === "string") visit(node, path);
-  else if (Array.isArray(node)) node.forEach((item, index) => forEachString(item, [...path, index], visit));
-  else if (isRecord(node)) for (const [key, value] of Object.entries(node)) forEachString(value, [...path, key], visit);
+/**
+ * Every string of the properties that could be a managed policy ARN. `path` is a stack, pushed and popped on the way:
+ * `visit` copies it if it keeps it.
+ */
+function forEachPolicyArn(node: unknown, path: (string | number)[], visit: (text: string, path: TemplatePath) => void): void {
+  if (typeof node === "string") {
+    if (node.includes(":iam::aws:policy/")) visit(node, path);
+  } else if (Array.isArray(node)) {
+    for (let index = 0; index < node.length; index++) {
+      path.push(index);
+      forEachPolicyArn(node[index], path, visit);
+      path.pop();
+    }
+  } else if (isRecord(node)) {
+    for (const key of Object.keys(node)) {
+      path.push(key);
+      forEachPolicyArn(node[key], path, visit);
+      path.pop();
+    }
+  }
 }
