@@ -1,6 +1,6 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
-import { isRecord, listValue, numberValue, stringValue } from "../template/values.ts";
+import { booleanValue, isRecord, listValue, numberValue, stringValue } from "../template/values.ts";
 import { recordAt, referencedLogicalIds } from "./references.ts";
 import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
@@ -13,6 +13,17 @@ export interface AsyncInvoker {
   at?: TemplatePath;
 }
 
+/** An SQS queue the function consumes through an event source mapping (Lambda polls it; failures return to the queue). */
+export interface SqsEventSource {
+  /** Logical id (template) or ARN (live) of the queue. */
+  queue: string;
+  /** Logical id of the event source mapping (or of the SAM function declaring the SQS event). */
+  declaredBy?: string;
+  /** Whether the queue moves messages that keep failing to a dead-letter queue (RedrivePolicy); undefined when unknown. */
+  hasRedrive: boolean | undefined;
+  at?: TemplatePath;
+}
+
 export interface LambdaFunctionView extends ResourceView {
   name?: string;
   /** DeadLetterConfig.TargetArn: where Lambda sends events that failed every attempt. */
@@ -21,6 +32,8 @@ export interface LambdaFunctionView extends ResourceView {
   onFailureDestination?: unknown;
   maximumRetryAttempts?: number;
   asyncInvokers: AsyncInvoker[];
+  /** SQS queues of the template the function consumes (queues outside the template are not listed). */
+  sqsSources: SqsEventSource[];
 }
 
 /** Services that invoke Lambda asynchronously, by the principal they use in a Lambda permission. */
@@ -52,9 +65,10 @@ export const lambdaFunctionViews = defineView<LambdaFunctionView>({
   fromTemplate(template: ResolvedTemplate) {
     const views = new Map<string, LambdaFunctionView>();
     const byName = new Map<string, string>();
+    const samQueues: { view: LambdaFunctionView; queueValue: unknown; at: TemplatePath }[] = [];
     for (const fn of resourcesOfType(template, "AWS::Lambda::Function", "AWS::Serverless::Function")) {
       const { logicalId, properties } = fn;
-      const view: LambdaFunctionView = { logicalId, type: fn.type, at: ["Resources", logicalId], asyncInvokers: [] };
+      const view: LambdaFunctionView = { logicalId, type: fn.type, at: ["Resources", logicalId], asyncInvokers: [], sqsSources: [] };
       const name = stringValue(properties.FunctionName);
       if (name !== undefined) {
         view.name = name;
@@ -69,6 +83,9 @@ export const lambdaFunctionViews = defineView<LambdaFunctionView>({
         for (const [eventName, event] of Object.entries(recordAt(properties, "Events"))) {
           const service = isRecord(event) ? SAM_ASYNC_EVENTS[stringValue(event.Type) ?? ""] : undefined;
           if (service) view.asyncInvokers.push({ service, declaredBy: logicalId, at: propertyPath(logicalId, "Events", eventName) });
+          if (isRecord(event) && event.Type === "SQS" && isRecord(event.Properties) && booleanValue(event.Properties.Enabled) !== false) {
+            samQueues.push({ view, queueValue: event.Properties.Queue, at: propertyPath(logicalId, "Events", eventName) });
+          }
         }
       }
       views.set(logicalId, view);
@@ -106,9 +123,29 @@ export const lambdaFunctionViews = defineView<LambdaFunctionView>({
       if (retries !== undefined) view.maximumRetryAttempts = retries;
     }
 
+    /** The template queue a value names (Ref gives its URL, GetAtt Arn its ARN), with whether it has a RedrivePolicy. */
+    const queueOf = (value: unknown): { queue: string; hasRedrive: boolean | undefined } | undefined => {
+      for (const id of referencedLogicalIds(value)) {
+        const queue = template.resources.get(id);
+        if (queue?.type !== "AWS::SQS::Queue") continue;
+        return { queue: id, hasRedrive: hasDeadLetterTarget(queue.properties.RedrivePolicy) };
+      }
+      return undefined;
+    };
+    const consumes = (view: LambdaFunctionView | undefined, queueValue: unknown, declaredBy: string, at: TemplatePath): void => {
+      const queue = view ? queueOf(queueValue) : undefined;
+      if (view && queue && !view.sqsSources.some((known) => known.queue === queue.queue && known.declaredBy === declaredBy)) view.sqsSources.push({ ...queue, declaredBy, at });
+    };
+    for (const { view, queueValue, at } of samQueues) consumes(view, queueValue, view.logicalId, at);
+
     for (const resource of template.resources.values()) {
       const { logicalId, properties } = resource;
       switch (resource.type) {
+        case "AWS::Lambda::EventSourceMapping":
+          // A disabled mapping polls nothing.
+          if (booleanValue(properties.Enabled) === false) break;
+          consumes(functionOf(properties.FunctionName), properties.EventSourceArn, logicalId, ["Resources", logicalId]);
+          break;
         case "AWS::SNS::Subscription":
           if (/^lambda$/i.test(stringValue(properties.Protocol) ?? "")) invoked(properties.Endpoint, { service: "sns", declaredBy: logicalId, at: ["Resources", logicalId] });
           break;
@@ -144,6 +181,19 @@ export const lambdaFunctionViews = defineView<LambdaFunctionView>({
     return [...views.values()];
   },
 });
+
+/** Does a queue's RedrivePolicy (an object, or JSON text) name a dead-letter queue? undefined when it cannot tell. */
+function hasDeadLetterTarget(redrive: unknown): boolean | undefined {
+  if (redrive === undefined) return false;
+  if (isRecord(redrive)) return redrive.deadLetterTargetArn !== undefined;
+  if (typeof redrive !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(redrive);
+    return isRecord(parsed) && parsed.deadLetterTargetArn !== undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function describeInvoker(invoker: AsyncInvoker): string {
   return invoker.declaredBy ? `${invoker.service} (${invoker.declaredBy})` : invoker.service;

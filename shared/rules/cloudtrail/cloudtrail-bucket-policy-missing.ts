@@ -1,10 +1,12 @@
 import { Composite, ResourceAttribute, ResourceRef, stringValue } from "../../template/values.ts";
 import { cloudTrailTrailViews, type CloudTrailTrailView } from "../../views/cloudtrail-trail.ts";
 import { s3BucketViews, type S3BucketView } from "../../views/s3-bucket.ts";
-import { statementCovers, type PolicyStatement } from "../../views/policy-document.ts";
+import { conditionKeys, statementCovers, type PolicyStatement } from "../../views/policy-document.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
 const CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com";
+/** Condition keys that tie a service principal's access to the calling trail, account or organization (confused deputy). */
+const SOURCE_KEYS = ["aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"];
 
 /** Does the statement's principal include CloudTrail (a service principal we cannot read counts, to stay quiet)? */
 function grantsToCloudTrail(statement: PolicyStatement): boolean {
@@ -42,6 +44,8 @@ interface DeliveryGrants {
   putObject: boolean;
   /** A CloudTrail statement names the bucket by its name (`${Bucket}`) where an ARN is required. */
   namesInsteadOfArn: boolean;
+  /** Statements that grant CloudTrail delivery with no aws:SourceArn / aws:SourceAccount condition. */
+  unconditioned: PolicyStatement[];
 }
 
 function deliveryGrants(trail: CloudTrailTrailView, bucket: S3BucketView): DeliveryGrants {
@@ -56,15 +60,22 @@ function deliveryGrants(trail: CloudTrailTrailView, bucket: S3BucketView): Deliv
     const relaxed = glob.replace(/AWSLogs\/[^/*]+\//, "AWSLogs/*/");
     return globMatches(relaxed, `${bucketArn}/${prefix ? `${prefix.replace(/\/+$/, "")}/` : ""}AWSLogs/111122223333/CloudTrail/us-east-1/2025/01/01/log.json.gz`);
   };
-  const grants: DeliveryGrants = { getBucketAcl: false, putObject: false, namesInsteadOfArn: false };
+  const grants: DeliveryGrants = { getBucketAcl: false, putObject: false, namesInsteadOfArn: false, unconditioned: [] };
   for (const statement of bucket.policyStatements) {
     if (statement.effect !== "Allow" || !grantsToCloudTrail(statement)) continue;
     const globs = statement.notResources ? ["*"] : (statement.resources ?? []).map((resource) => resourceGlob(resource, bucket.logicalId, token));
     if (globs.some((glob) => glob === token || glob.startsWith(`${token}/`))) grants.namesInsteadOfArn = true;
-    if (statementCovers(statement, "s3:GetBucketAcl") && globs.some((glob) => globMatches(glob, bucketArn))) grants.getBucketAcl = true;
-    if (statementCovers(statement, "s3:PutObject") && globs.some(objectMatches)) grants.putObject = true;
+    const grantsAcl = statementCovers(statement, "s3:GetBucketAcl") && globs.some((glob) => globMatches(glob, bucketArn));
+    const grantsPut = statementCovers(statement, "s3:PutObject") && globs.some(objectMatches);
+    if (grantsAcl) grants.getBucketAcl = true;
+    if (grantsPut) grants.putObject = true;
+    if ((grantsAcl || grantsPut) && !conditionKeys(statement).some((key) => SOURCE_KEYS.includes(key))) grants.unconditioned.push(statement);
   }
   return grants;
+}
+
+function describeStatement(statement: PolicyStatement): string {
+  return statement.sid !== undefined ? `statement ${statement.sid}` : `statement ${String(statement.at[statement.at.length - 1])}`;
 }
 
 export default defineRule({
@@ -75,7 +86,9 @@ export default defineRule({
     "CloudTrail checks the delivery bucket's policy when the trail is created: the bucket must let the service principal " +
     "cloudtrail.amazonaws.com call s3:GetBucketAcl on the bucket and s3:PutObject on <prefix>/AWSLogs/<account>/*. " +
     "Without such a bucket policy the stack fails to deploy with InsufficientS3BucketPolicyException (or, if the " +
-    "policy is changed later, logs stop arriving).",
+    "policy is changed later, logs stop arriving). A policy that lets CloudTrail deliver but does not tie the grant to the trail " +
+    "with aws:SourceArn (or aws:SourceAccount) is reported at low: the service principal alone lets any trail use the bucket " +
+    "(the confused-deputy problem AWS's CloudTrail bucket policy guidance addresses).",
   remediation:
     "Add an AWS::S3::BucketPolicy on the trail's bucket with two statements for Principal Service cloudtrail.amazonaws.com: " +
     "s3:GetBucketAcl on !GetAtt Bucket.Arn, and s3:PutObject on !Sub '${Bucket.Arn}/AWSLogs/${AWS::AccountId}/*' " +
@@ -114,6 +127,22 @@ export default defineRule({
             (grants.namesInsteadOfArn ? ` (its Resource names the bucket by name, as Ref of a bucket returns, where an ARN such as !GetAtt ${bucket.logicalId}.Arn is required)` : ""),
           detail: "policy",
           evidence: { bucket: bucket.logicalId, bucketPolicies: bucket.policyDeclaredBy, missing, s3KeyPrefix: trail.s3KeyPrefix ?? null },
+        });
+        continue;
+      }
+      if (grants.unconditioned.length > 0) {
+        const statements = grants.unconditioned.map(describeStatement);
+        hits.push({
+          resource,
+          severity: "low",
+          path: grants.unconditioned[0]!.at,
+          message:
+            `The policy of bucket ${bucket.logicalId} (${bucket.policyDeclaredBy.join(", ")}) lets cloudtrail.amazonaws.com deliver trail ${trail.logicalId}'s logs ` +
+            `(${statements.join(", ")}) with no aws:SourceArn or aws:SourceAccount condition: the grant is to the service, not to this trail, so ` +
+            "any trail CloudTrail runs, including one in another account that names this bucket, can use it (confused deputy); AWS " +
+            "recommends conditioning both statements on aws:SourceArn of the trail (low: delivery works; the gap is who else can write logs there)",
+          detail: "source-condition",
+          evidence: { bucket: bucket.logicalId, bucketPolicies: bucket.policyDeclaredBy, statements },
         });
       }
     }
