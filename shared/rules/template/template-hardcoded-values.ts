@@ -1,4 +1,5 @@
 import type { TemplatePath } from "../../template/parse.ts";
+import { resourceSchema } from "../../template/schema.ts";
 import { isRecord, stringValue } from "../../template/values.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
@@ -29,33 +30,59 @@ const PATTERNS: Pattern[] = [
   { kind: "AMI id", expression: /(?<![\w-])(ami-[0-9a-f]{8}(?:[0-9a-f]{9})?)(?![\w-])/g, mayMatch: (text) => text.includes("ami-"), instead: "a parameter of type AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>" },
 ];
 
-/** Physical names that must be unique beyond the stack; a literal one lets the template deploy only once there. */
-const GLOBAL_NAMES: Record<string, Record<string, string>> = {
-  "AWS::S3::Bucket": { BucketName: "across all AWS accounts" },
-  "AWS::IAM::Role": { RoleName: "in the account (IAM is global)" },
-  "AWS::IAM::ManagedPolicy": { ManagedPolicyName: "in the account (IAM is global)" },
-  "AWS::IAM::InstanceProfile": { InstanceProfileName: "in the account (IAM is global)" },
-  "AWS::IAM::User": { UserName: "in the account (IAM is global)" },
-  "AWS::IAM::Group": { GroupName: "in the account (IAM is global)" },
+/** Where a physical name must be unique beyond the account and region the stack deploys to. */
+const WIDER_SCOPE: Record<string, string> = {
+  "AWS::S3::Bucket": "across all AWS accounts",
+  "AWS::IAM::Role": "in the account, in every region (IAM is global)",
+  "AWS::IAM::ManagedPolicy": "in the account, in every region (IAM is global)",
+  "AWS::IAM::InstanceProfile": "in the account, in every region (IAM is global)",
+  "AWS::IAM::User": "in the account, in every region (IAM is global)",
+  "AWS::IAM::Group": "in the account, in every region (IAM is global)",
 };
+
+const nameProperties = new Map<string, string[]>();
+
+/**
+ * The properties that give a resource its physical name, read from the resource schema: `Name` or `<Kind>Name`
+ * (BucketName, FunctionName, GroupName of a SecurityGroup) that either identifies the resource or replaces it when
+ * changed, and does not point at another resource (a KeyName, an EventSourceMapping's FunctionName).
+ */
+function namePropertiesOf(type: string): string[] {
+  let names = nameProperties.get(type);
+  if (!names) {
+    const schema = resourceSchema(type);
+    const kind = type.split("::").pop() ?? "";
+    names = Object.entries(schema?.properties ?? {})
+      .filter(([property, definition]) =>
+        property.endsWith("Name") &&
+        (property === "Name" || kind.endsWith(property.slice(0, -"Name".length))) &&
+        (definition.causesReplacement === "yes" || schema!.refIdentifier.includes(property)) &&
+        !definition.relationshipRefs?.length)
+      .map(([property]) => property);
+    nameProperties.set(type, names);
+  }
+  return names;
+}
 
 /** Free text, where naming a region or account describes rather than configures, and program source (a function's inline code). */
 const SKIPPED_KEYS = new Set(["Description", "AlarmDescription", "Comment", "GroupDescription", "ZipFile", "InlineCode"]);
 
 export default defineRule({
   id: "template-hardcoded-values",
-  title: "Account id, region, AZ, AMI id or global resource name written literally",
+  title: "Account id, region, AZ, AMI id or physical resource name written literally",
   severity: "low",
   description:
     "A resource property writes an account id (in an ARN), a region, an availability zone or an AMI id literally, or " +
-    "gives a bucket or IAM resource a fixed physical name. The template then breaks, or silently points at the wrong " +
-    "account or region, when it is deployed anywhere else (bucket names are global, IAM names account-wide); AMI ids " +
+    "gives the resource a fixed physical name (BucketName, RoleName, FunctionName, a security group's GroupName...). The template then breaks, or silently points at the wrong " +
+    "account or region, when it is deployed anywhere else (bucket names are global, IAM names account-wide, other names " +
+    "per account and region, and a named resource cannot be replaced by an update); AMI ids " +
     "differ per region and go stale. Parameter defaults and Mappings are the right place for such values and are not reported.",
   remediation:
     "Use the pseudo parameters `${AWS::AccountId}`, `${AWS::Region}` and `${AWS::Partition}`, `!GetAZs ''` with `!Select` " +
     "for availability zones, a Mappings entry keyed by region for per-region values, and a parameter of type " +
     "`AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>` (e.g. /aws/service/ami-amazon-linux-latest/...) for AMI ids. " +
-    "Leave BucketName/RoleName out, or build them with `!Sub '${AWS::StackName}-...'` (and the account and region for buckets).",
+    "Leave physical names (BucketName, RoleName, FunctionName...) out, or build them with `!Sub '${AWS::StackName}-...'` " +
+    "(and the account and region for buckets).",
   seeds: ["002 §7", "004 §11"],
   anchors: [],
   judges: ["template"],
@@ -84,16 +111,20 @@ function hitsOf(logicalId: string, resource: unknown): Hit[] {
   const hits: Hit[] = [];
   const type = stringValue(resource.Type) ?? "";
   const properties = isRecord(resource.Properties) ? resource.Properties : {};
-  for (const [property, scope] of Object.entries(GLOBAL_NAMES[type] ?? {})) {
+  for (const property of namePropertiesOf(type)) {
     const name = properties[property];
     if (typeof name !== "string") continue;
+    const scope = WIDER_SCOPE[type];
     hits.push({
       resource: { logicalId, type },
       path: ["Resources", logicalId, "Properties", property],
-      message:
-        `${logicalId} names itself ${name} literally, and ${property} must be unique ${scope}: a second deployment of ` +
-        `the template (another stage, region or account's copy) fails; build it with !Sub from \${AWS::StackName}, ` +
-        `\${AWS::AccountId}/\${AWS::Region} or a parameter, or leave it out and let CloudFormation name it`,
+      message: scope
+        ? `${logicalId} names itself ${name} literally, and ${property} must be unique ${scope}: a second deployment of ` +
+          `the template (another stage, region or account's copy) fails; build it with !Sub from \${AWS::StackName}, ` +
+          `\${AWS::AccountId}/\${AWS::Region} or a parameter, or leave it out and let CloudFormation name it`
+        : `${logicalId} names itself ${name} literally (${property}): a second copy of the stack in the same account and ` +
+          `region collides with it, and CloudFormation cannot apply an update that replaces it; build the name with !Sub ` +
+          `from \${AWS::StackName} or a parameter, or leave it out and let CloudFormation name it`,
       detail: `static name:${property}`,
       evidence: { kind: "static name", value: name },
     });
