@@ -29,8 +29,12 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 function runWithRules(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runCommand(process.execPath, ["--import", "tsx", CLI, ...args], env);
+}
+
+function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+    const child = spawn(command, args, {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: "", FORCE_COLOR: "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -141,18 +145,7 @@ describe("stackwarden CLI: reports", { concurrency: true }, () => {
   });
 
   it("through `npm run scan --`, as the README shows, stdout still holds only the JSON document", async () => {
-    const npm = await new Promise<Run>((resolve, reject) => {
-      const child = spawn("npm", ["run", "scan", "--", at("open-egress.yaml"), "--format", "json", ...ONLY_EGRESS_RULE], {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-      child.on("error", reject);
-      child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
+    const npm = await runCommand("npm", ["run", "scan", "--", at("open-egress.yaml"), "--format", "json", ...ONLY_EGRESS_RULE]);
     assert.equal(npm.status, 0, npm.stderr);
     const report = JSON.parse(npm.stdout) as ScanReport;
     assert.equal(report.findings.length, 1);
