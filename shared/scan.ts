@@ -74,7 +74,7 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
           if (index > 0) (known.evidence.scenarios as string[] | undefined)?.push(resolved.scenario.label);
           continue;
         }
-        const position = parsed.positionOf(hit.path ?? ["Resources", hit.resource.logicalId]);
+        const position = parsed.positionOf(hit.path ? resolved.sourcePath(hit.path) : ["Resources", hit.resource.logicalId]);
         const branch = index > 0 ? ` (only when ${resolved.scenario.label})` : "";
         const evidence: Record<string, unknown> = toEvidence(hit.evidence ?? {}) as Record<string, unknown>;
         if (scenarios.length > 1) evidence.scenarios = [resolved.scenario.label || "defaults"];

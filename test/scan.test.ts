@@ -68,3 +68,29 @@ test("views are built once per scenario however many rules ask", () => {
   scanTemplate(OPEN_GROUP, { rules: [asker("a"), asker("b"), asker("c")] });
   assert.equal(builds, 2);
 });
+
+test("a finding on a list item after a dropped AWS::NoValue item points at that item's own line", () => {
+  const source = `
+Parameters:
+  Restricted: {Type: String, AllowedValues: ["yes", "no"], Default: "no"}
+Conditions:
+  IsRestricted: !Equals [!Ref Restricted, "yes"]
+Resources:
+  Group:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: x
+      SecurityGroupEgress:
+        - !If
+          - IsRestricted
+          - IpProtocol: tcp
+            FromPort: 443
+            ToPort: 443
+            CidrIp: 10.0.0.0/8
+          - !Ref AWS::NoValue
+        - IpProtocol: "-1"
+          CidrIp: 0.0.0.0/0
+`;
+  const [finding] = scanTemplate(source, { file: "t.yaml", rules: [egressRule] }).findings;
+  assert.equal(finding!.location!.line, 19);
+});

@@ -1,4 +1,4 @@
-import type { ParsedTemplate, TemplateBody } from "./parse.ts";
+import type { ParsedTemplate, TemplateBody, TemplatePath } from "./parse.ts";
 import { attributeKind, resourceSchema } from "./schema.ts";
 import { Composite, ResourceAttribute, ResourceRef, Unknown, isRecord, isSymbolic, stringValue } from "./values.ts";
 
@@ -45,6 +45,8 @@ export interface ResolvedTemplate {
   resources: Map<string, ResolvedResource>;
   /** Resolve any other part of the template (Outputs, a Metadata block) under this scenario. */
   resolve(value: unknown): unknown;
+  /** A path into resolved properties as a path into the template as written (lists lose their `AWS::NoValue` items). */
+  sourcePath(path: TemplatePath): TemplatePath;
 }
 
 const NO_VALUE = Symbol("AWS::NoValue");
@@ -260,10 +262,14 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
     if (typeof node === "string") return node.includes("{{resolve:") ? new Unknown(`dynamic reference ${node}`, node) : node;
     if (Array.isArray(node)) {
       const items: unknown[] = [];
-      for (const item of node) {
+      const kept: number[] = [];
+      node.forEach((item, index) => {
         const value = resolve(item, depth + 1);
-        if (value !== NO_VALUE) items.push(value);
-      }
+        if (value === NO_VALUE) return;
+        items.push(value);
+        kept.push(index);
+      });
+      if (kept.length < node.length) sourceIndexes.set(items, kept);
       return items;
     }
     if (!isRecord(node)) return node;
@@ -377,10 +383,36 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
       dependsOn: (Array.isArray(raw.DependsOn) ? raw.DependsOn : [raw.DependsOn]).filter((name): name is string => typeof name === "string"),
     });
   }
-  return { source, scenario, resources, resolve: (value) => {
-    const resolved = resolve(value);
-    return resolved === NO_VALUE ? undefined : resolved;
-  } };
+  return {
+    source,
+    scenario,
+    resources,
+    resolve: (value) => {
+      const resolved = resolve(value);
+      return resolved === NO_VALUE ? undefined : resolved;
+    },
+    sourcePath: (path) => sourcePathOf(resources, path),
+  };
+}
+
+/** For lists the resolver shortened (an `AWS::NoValue` item dropped): the index each kept item had in the template. */
+const sourceIndexes = new WeakMap<unknown[], number[]>();
+
+function sourcePathOf(resources: Map<string, ResolvedResource>, path: TemplatePath): TemplatePath {
+  const [section, logicalId, properties] = path;
+  if (section !== "Resources" || properties !== "Properties" || typeof logicalId !== "string") return path;
+  let node: unknown = resources.get(logicalId)?.properties;
+  const translated: (string | number)[] = path.slice(0, 3) as string[];
+  for (const step of path.slice(3)) {
+    if (Array.isArray(node) && typeof step === "number") {
+      translated.push(sourceIndexes.get(node)?.[step] ?? step);
+      node = node[step];
+    } else {
+      translated.push(step);
+      node = isRecord(node) ? node[step] : undefined;
+    }
+  }
+  return translated;
 }
 
 function splitOnce(text: string): [string, string] {
