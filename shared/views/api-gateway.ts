@@ -174,6 +174,12 @@ export const restApiViews = defineView<RestApiView>({
   },
 });
 
+function valueAt(properties: Record<string, unknown>, path: string[]): unknown {
+  let node: unknown = properties;
+  for (const key of path) node = isRecord(node) ? node[key] : undefined;
+  return node;
+}
+
 function accessLogOf(settings: unknown): Pick<ApiStageView, "accessLogDestination" | "accessLogFormat"> {
   if (!isRecord(settings)) return settings === undefined ? {} : { accessLogDestination: settings };
   const result: Pick<ApiStageView, "accessLogDestination" | "accessLogFormat"> = {};
@@ -193,90 +199,53 @@ export const apiStageViews = defineView<ApiStageView>({
       const protocol = stringValue(api.properties.ProtocolType)?.toUpperCase();
       return protocol === "WEBSOCKET" ? "WEBSOCKET" : protocol === "HTTP" ? "HTTP" : undefined;
     };
-    const withApi = (view: ApiStageView, api: ResolvedResource | undefined, protocol: ApiStageView["protocol"]): ApiStageView => {
+    const stage = (
+      resource: ResolvedResource,
+      declaredAs: ApiStageView["declaredAs"],
+      accessLogPath: string[],
+      stageName: unknown,
+      api: ResolvedResource | undefined,
+      protocol: ApiStageView["protocol"],
+    ): ApiStageView => {
+      const view: ApiStageView = {
+        logicalId: resource.logicalId,
+        type: resource.type,
+        at: ["Resources", resource.logicalId],
+        declaredAs,
+        accessLogAt: propertyPath(resource.logicalId, ...accessLogPath),
+        ...(declaredAs === "quick-create" ? {} : accessLogOf(valueAt(resource.properties, accessLogPath))),
+      };
+      const name = stringValue(stageName);
+      if (name !== undefined) view.stageName = name;
       if (api) view.api = api.logicalId;
       if (protocol) view.protocol = protocol;
       return view;
     };
 
-    for (const stage of resourcesOfType(template, "AWS::ApiGateway::Stage")) {
-      const { logicalId, properties } = stage;
-      const api = apiOf(properties.RestApiId, ["AWS::ApiGateway::RestApi"]);
-      const view: ApiStageView = {
-        logicalId,
-        type: stage.type,
-        at: ["Resources", logicalId],
-        declaredAs: "stage",
-        accessLogAt: propertyPath(logicalId, "AccessLogSetting"),
-        ...accessLogOf(properties.AccessLogSetting),
-      };
-      const name = stringValue(properties.StageName);
-      if (name !== undefined) view.stageName = name;
-      views.push(withApi(view, api, "REST"));
+    for (const resource of resourcesOfType(template, "AWS::ApiGateway::Stage")) {
+      const api = apiOf(resource.properties.RestApiId, ["AWS::ApiGateway::RestApi"]);
+      views.push(stage(resource, "stage", ["AccessLogSetting"], resource.properties.StageName, api, "REST"));
     }
     for (const deployment of resourcesOfType(template, "AWS::ApiGateway::Deployment")) {
-      const { logicalId, properties } = deployment;
       // A deployment creates a stage only when it names one.
-      if (properties.StageName === undefined) continue;
-      const api = apiOf(properties.RestApiId, ["AWS::ApiGateway::RestApi"]);
-      const view: ApiStageView = {
-        logicalId,
-        type: deployment.type,
-        at: ["Resources", logicalId],
-        declaredAs: "deployment",
-        accessLogAt: propertyPath(logicalId, "StageDescription", "AccessLogSetting"),
-        ...accessLogOf(recordAt(properties, "StageDescription").AccessLogSetting),
-      };
-      const name = stringValue(properties.StageName);
-      if (name !== undefined) view.stageName = name;
-      views.push(withApi(view, api, "REST"));
+      if (deployment.properties.StageName === undefined) continue;
+      const api = apiOf(deployment.properties.RestApiId, ["AWS::ApiGateway::RestApi"]);
+      views.push(stage(deployment, "deployment", ["StageDescription", "AccessLogSetting"], deployment.properties.StageName, api, "REST"));
     }
     // SAM APIs in an unprocessed template: each deploys one stage with the API's own access log settings.
     for (const api of resourcesOfType(template, "AWS::Serverless::Api", "AWS::Serverless::HttpApi")) {
       const rest = api.type === "AWS::Serverless::Api";
-      const key = rest ? "AccessLogSetting" : "AccessLogSettings";
-      const view: ApiStageView = {
-        logicalId: api.logicalId,
-        type: api.type,
-        at: ["Resources", api.logicalId],
-        declaredAs: "stage",
-        accessLogAt: propertyPath(api.logicalId, key),
-        api: api.logicalId,
-        protocol: rest ? "REST" : "HTTP",
-        ...accessLogOf(api.properties[key]),
-      };
-      const name = stringValue(api.properties.StageName);
-      if (name !== undefined) view.stageName = name;
-      else if (!rest) view.stageName = "$default";
-      views.push(view);
+      const stageName = api.properties.StageName ?? (rest ? undefined : "$default");
+      views.push(stage(api, "stage", [rest ? "AccessLogSetting" : "AccessLogSettings"], stageName, api, rest ? "REST" : "HTTP"));
     }
-    for (const stage of resourcesOfType(template, "AWS::ApiGatewayV2::Stage")) {
-      const { logicalId, properties } = stage;
-      const api = apiOf(properties.ApiId, ["AWS::ApiGatewayV2::Api"]);
-      const view: ApiStageView = {
-        logicalId,
-        type: stage.type,
-        at: ["Resources", logicalId],
-        declaredAs: "stage",
-        accessLogAt: propertyPath(logicalId, "AccessLogSettings"),
-        ...accessLogOf(properties.AccessLogSettings),
-      };
-      const name = stringValue(properties.StageName);
-      if (name !== undefined) view.stageName = name;
-      views.push(withApi(view, api, v2Protocol(api)));
+    for (const resource of resourcesOfType(template, "AWS::ApiGatewayV2::Stage")) {
+      const api = apiOf(resource.properties.ApiId, ["AWS::ApiGatewayV2::Api"]);
+      views.push(stage(resource, "stage", ["AccessLogSettings"], resource.properties.StageName, api, v2Protocol(api)));
     }
     for (const api of resourcesOfType(template, "AWS::ApiGatewayV2::Api")) {
       // Quick create (Target) makes a $default stage that CloudFormation gives no access log settings.
       if (api.properties.Target === undefined) continue;
-      const view: ApiStageView = {
-        logicalId: api.logicalId,
-        type: api.type,
-        at: ["Resources", api.logicalId],
-        declaredAs: "quick-create",
-        stageName: "$default",
-        accessLogAt: propertyPath(api.logicalId, "Target"),
-      };
-      views.push(withApi(view, api, v2Protocol(api) ?? "HTTP"));
+      views.push(stage(api, "quick-create", ["Target"], "$default", api, v2Protocol(api) ?? "HTTP"));
     }
     return views;
   },
