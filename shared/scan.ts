@@ -23,6 +23,8 @@ export interface TemplateScanOptions {
   rules?: readonly Rule[];
   pseudo?: Partial<PseudoParameters>;
   parameterValues?: Record<string, string>;
+  /** A deployed stack's template: judge only the scenario its parameter values give, not every branch. */
+  deployedScenarioOnly?: boolean;
   now?: Date;
 }
 
@@ -48,7 +50,8 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
   const graph = buildReferenceGraph(parsed.body);
   const byFingerprint = new Map<string, Finding>();
   const fingerprintByHit = new Map<string, string>();
-  const scenarios = resolveTemplate(parsed, { ...(options.pseudo ? { pseudo: options.pseudo } : {}), ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}) });
+  const allScenarios = resolveTemplate(parsed, { ...(options.pseudo ? { pseudo: options.pseudo } : {}), ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}) });
+  const scenarios = options.deployedScenarioOnly ? allScenarios.slice(0, 1) : allScenarios;
 
   scenarios.forEach((resolved, index) => {
     const context = templateContext(resolved, parsed, graph, policy);
@@ -97,26 +100,33 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
   });
 
   const findings = [...byFingerprint.values()];
+  applyTemplateSuppressions(findings, parsed.body, rules);
+  applyPolicySuppressions(findings, policy, options.now ?? new Date());
+  return { findings: sortFindings(findings), errors };
+}
+
+/** Marks findings that their resource's Metadata suppresses (stackwarden, cfn_nag and checkov keys) as SUPPRESSED. */
+export function applyTemplateSuppressions(findings: Finding[], body: ParsedTemplate["body"], rules: readonly Rule[]): void {
   const ruleById = new Map(rules.map((rule) => [rule.id, rule]));
   for (const finding of findings) {
-    const raw = parsed.body.Resources[finding.resource.logicalId];
+    if (finding.status === "SUPPRESSED") continue;
+    const raw = body.Resources[finding.resource.logicalId];
     const metadata = raw && typeof raw === "object" && "Metadata" in raw ? (raw as { Metadata: unknown }).Metadata : undefined;
-    if (!metadata || typeof metadata !== "object") continue;
-    const rule = ruleById.get(finding.ruleId)!;
+    const rule = ruleById.get(finding.ruleId);
+    if (!metadata || typeof metadata !== "object" || !rule) continue;
     const match = templateSuppressions(metadata as Record<string, unknown>).find((entry) => suppressionMatches(entry, rule));
     if (match) {
       finding.status = "SUPPRESSED";
       finding.suppression = { reason: match.tool === "stackwarden" ? match.reason : `${match.reason} (${match.tool} ${match.id})`, by: "template" };
     }
   }
-  applyPolicySuppressions(findings, policy, options.now ?? new Date());
-  return { findings: sortFindings(findings), errors };
 }
 
-function templateContext(resolved: ResolvedTemplate, parsed: ParsedTemplate, graph: ReturnType<typeof buildReferenceGraph>, policy: Policy): RuleContext {
+export function templateContext(resolved: ResolvedTemplate, parsed: ParsedTemplate, graph: ReturnType<typeof buildReferenceGraph>, policy: Policy): RuleContext {
   const cache = new Map<ViewKind<ResourceView>, ResourceView[]>();
   return {
     source: "template",
+    scope: "stack",
     policy,
     template: { resolved, body: parsed.body, graph },
     views<V extends ResourceView>(kind: ViewKind<V>): V[] {

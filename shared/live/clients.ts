@@ -1,0 +1,53 @@
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+/** Where a scan reads from: one region of one account, through the default credential chain or a named profile. */
+export interface AwsTarget {
+  region: string;
+  /** Every client's endpoint (moto, LocalStack). */
+  endpointUrl?: string;
+  profile?: string;
+}
+
+/** Seconds a single HTTP attempt may take; retries (adaptive) come on top. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+const CONNECTION_TIMEOUT_MS = 5_000;
+export const MAX_ATTEMPTS = 6;
+
+interface ClientConstructor<C> {
+  new (config: Record<string, unknown>): C;
+}
+
+const clients = new Map<string, unknown>();
+
+/**
+ * The client of one service for one target, created once per process (Lambda reuse): adaptive retry, a timeout on
+ * every attempt. An emulator endpoint with no credentials configured gets dummy ones, as emulators accept any.
+ */
+export function awsClient<C>(Client: ClientConstructor<C>, target: AwsTarget): C {
+  const key = [Client.name, target.region, target.endpointUrl ?? "", target.profile ?? ""].join("|");
+  let client = clients.get(key) as C | undefined;
+  if (!client) {
+    client = new Client(clientConfig(target));
+    clients.set(key, client);
+  }
+  return client;
+}
+
+export function clientConfig(target: AwsTarget): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    region: target.region,
+    retryMode: "adaptive",
+    maxAttempts: MAX_ATTEMPTS,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }),
+  };
+  if (target.profile) config.profile = target.profile;
+  if (target.endpointUrl) {
+    config.endpoint = target.endpointUrl;
+    // Emulators serve S3 on the same host: virtual-host bucket names would not resolve on loopback.
+    config.forcePathStyle = true;
+    if (!target.profile && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+      config.credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
+    }
+  }
+  return config;
+}
