@@ -38,7 +38,7 @@ export function formatText(report: ScanReport, options: TextFormatOptions = {}):
     );
     for (const finding of ordered) {
       const label = paint(SEVERITY_STYLE[finding.severity], finding.severity.toUpperCase().padEnd(8));
-      lines.push(`  ${label} ${finding.ruleId}  ${finding.resource.logicalId}${where(finding)}`);
+      lines.push(`  ${label} ${finding.ruleId}  ${resourceOf(finding)}${where(finding)}`);
       lines.push(`           ${finding.message}`);
       lines.push(`           ${paint("2", `Fix: ${finding.remediation}`)}`);
     }
@@ -52,8 +52,14 @@ export function formatText(report: ScanReport, options: TextFormatOptions = {}):
       const line = finding.location ? `:${finding.location.line}` : "";
       const suppression = finding.suppression;
       const why = suppression ? `${suppression.by}: ${suppression.reason}${suppression.expires ? `, until ${suppression.expires}` : ""}` : "no reason recorded";
-      lines.push(`  ${finding.severity.padEnd(8)} ${finding.ruleId}  ${finding.resource.logicalId}  ${file}${line}  (${why})`);
+      lines.push(`  ${finding.severity.padEnd(8)} ${finding.ruleId}  ${resourceOf(finding)}  ${file}${line}  (${why})`);
     }
+    lines.push("");
+  }
+
+  if (report.notes && report.notes.length > 0) {
+    lines.push(paint("1", `Notes (${report.notes.length})`));
+    for (const note of report.notes) lines.push(`  ${note}`);
     lines.push("");
   }
 
@@ -70,12 +76,18 @@ export function formatText(report: ScanReport, options: TextFormatOptions = {}):
 function groupByTarget(findings: readonly Finding[]): Map<string, Finding[]> {
   const groups = new Map<string, Finding[]>();
   for (const finding of findings) {
-    const target = finding.location?.file ?? `stack ${finding.stack.name}`;
+    const target = finding.location?.file ?? `stack ${finding.stack.name}${finding.stack.region ? ` (${finding.stack.account ? `${finding.stack.account} ` : ""}${finding.stack.region})` : ""}`;
     const group = groups.get(target);
     if (group) group.push(finding);
     else groups.set(target, [finding]);
   }
   return groups;
+}
+
+/** The logical id, the physical id when the finding is about a live resource, and where the finding comes from when not the template. */
+function resourceOf(finding: Finding): string {
+  const physical = finding.resource.physicalId && finding.resource.physicalId !== finding.resource.logicalId ? ` (${finding.resource.physicalId})` : "";
+  return `${finding.resource.logicalId}${physical}${finding.source === "template" ? "" : ` [${finding.source}]`}`;
 }
 
 function where(finding: Finding): string {
@@ -101,7 +113,7 @@ function summaryLine(report: ScanReport, paint: Paint): string {
     .map((severity) => paint(SEVERITY_STYLE[severity], `${summary.bySeverity[severity]} ${severity}`))
     .join(", ");
   const parts = [
-    `${plural(summary.templates, "template")} scanned`,
+    summary.stacks !== undefined ? `${plural(summary.stacks, "stack")} scanned (${plural(summary.apiCalls ?? 0, "API call")})` : `${plural(summary.templates, "template")} scanned`,
     `${plural(open, "open finding")}${bySeverity ? ` (${bySeverity})` : ""}`,
     `${summary.suppressed} suppressed`,
     plural(summary.errors, "error"),

@@ -15,12 +15,17 @@ export interface ScanSummary {
   suppressed: number;
   errors: number;
   durationMs: number;
+  /** Live scans: stacks judged, and AWS API calls made. */
+  stacks?: number;
+  apiCalls?: number;
 }
 
 export interface ScanReport {
   findings: Finding[];
   errors: ScanError[];
   summary: ScanSummary;
+  /** What a live scan could not do that is not an error (CloudFormation drift detection unsupported...). */
+  notes?: string[];
 }
 
 export function summarize(
