@@ -1,6 +1,8 @@
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, isRecord, stringValue } from "../template/values.ts";
-import { defineView, resourcesOfType, type ResourceView } from "./view.ts";
+import { ConfigReader } from "../live/config.ts";
+import type { LiveScope } from "../live/session.ts";
+import { defineView, liveResourcesOfType, resourcesOfType, type ResourceView } from "./view.ts";
 
 export type ConfigRole = "recorder" | "delivery-channel" | "rule" | "conformance-pack";
 
@@ -52,5 +54,73 @@ export const configResourceViews = defineView<ConfigResourceView>({
       if (role === "delivery-channel" && properties.S3BucketName !== undefined) view.bucket = properties.S3BucketName;
       return view;
     });
+  },
+  fromLive(scope: LiveScope) {
+    // Live, the stack's Config resources say only what they are; the region's recorders and channels are configRegionViews.
+    return liveResourcesOfType(scope, ...Object.keys(ROLES)).map((resource) => ({
+      logicalId: resource.logicalId,
+      type: resource.type,
+      physicalId: resource.physicalId,
+      role: ROLES[resource.type]!,
+      name: resource.physicalId,
+    }));
+  },
+});
+
+/** A configuration recorder of the region, as it runs. */
+export interface ConfigRecorderState {
+  name: string;
+  /** Undefined when its status was not returned. */
+  recording?: boolean;
+  /** Pending, Success or Failure (the last delivery). */
+  lastStatus?: string;
+  lastErrorCode?: string;
+  recordsAllSupported?: boolean;
+}
+
+/** AWS Config in one account and region: what records and where it delivers (live only). */
+export interface ConfigRegionView extends ResourceView {
+  region: string;
+  account?: string;
+  /** Undefined when DescribeConfigurationRecorders failed. */
+  recorders?: ConfigRecorderState[];
+  /** Undefined when DescribeDeliveryChannels failed. */
+  deliveryChannels?: { name: string; bucket?: string }[];
+}
+
+/** Account-level findings about the region's Config setup are filed under this logical id (stack "(account)"). */
+export const CONFIG_REGION_LOGICAL_ID = "AWSConfig";
+
+export const configRegionViews = defineView<ConfigRegionView>({
+  name: "config-region",
+  fromTemplate: () => [],
+  fromLive(scope: LiveScope) {
+    const reader = scope.session.reader(ConfigReader);
+    const recorders = reader.recorders();
+    const channels = reader.deliveryChannels();
+    if (!recorders && !channels) return [];
+    const statuses = reader.recorderStatuses();
+    const view: ConfigRegionView = {
+      logicalId: CONFIG_REGION_LOGICAL_ID,
+      type: "AWS::Config::ConfigurationRecorder",
+      region: scope.scope === "account" ? scope.region : scope.stack.region,
+      account: scope.scope === "account" ? scope.account : scope.stack.account,
+    };
+    if (recorders) {
+      view.recorders = recorders.map((recorder) => {
+        const state: ConfigRecorderState = { name: recorder.name };
+        const status = statuses?.find((candidate) => candidate.name === recorder.name);
+        if (status) {
+          state.recording = status.recording;
+          if (status.lastStatus !== undefined) state.lastStatus = status.lastStatus;
+          if (status.lastErrorCode !== undefined) state.lastErrorCode = status.lastErrorCode;
+        }
+        if (recorder.allSupported !== undefined) state.recordsAllSupported = recorder.allSupported;
+        return state;
+      });
+      if (recorders[0]) view.physicalId = recorders[0].name;
+    }
+    if (channels) view.deliveryChannels = channels.map((channel) => ({ ...channel }));
+    return [view];
   },
 });

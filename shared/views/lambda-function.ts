@@ -2,7 +2,9 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, isRecord, listValue, numberValue, stringValue } from "../template/values.ts";
 import { recordAt, referencedLogicalIds } from "./references.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { LambdaReader, type LiveFunction } from "../live/lambda.ts";
+import type { LiveScope, LiveStack } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /** A service that invokes the function asynchronously (the event is queued and retried by Lambda, then dropped). */
 export interface AsyncInvoker {
@@ -37,7 +39,7 @@ export interface LambdaFunctionView extends ResourceView {
 }
 
 /** Services that invoke Lambda asynchronously, by the principal they use in a Lambda permission. */
-const ASYNC_PRINCIPALS: Record<string, string> = {
+export const ASYNC_PRINCIPALS: Record<string, string> = {
   "events.amazonaws.com": "events",
   "sns.amazonaws.com": "sns",
   "s3.amazonaws.com": "s3",
@@ -180,7 +182,55 @@ export const lambdaFunctionViews = defineView<LambdaFunctionView>({
     }
     return [...views.values()];
   },
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(LambdaReader);
+    // Who invokes a function asynchronously is in the deployed template (subscriptions, rules, bucket notifications)
+    // and in the function's live resource policy (permissions granted to services, in or outside the stack).
+    const declared = new Map(scope.template ? lambdaFunctionViews.fromTemplate(scope.template).map((view) => [view.logicalId, view]) : []);
+    return liveResourcesOfType(scope, "AWS::Lambda::Function").flatMap((resource) => {
+      const fn = reader.function(resource.physicalId);
+      // Without the event invoke configs, a function with no dead-letter queue cannot be told to lack a destination.
+      if (!fn || (!fn.invokeConfigRead && fn.deadLetterTarget === undefined)) return [];
+      const view: LambdaFunctionView = {
+        logicalId: resource.logicalId,
+        type: resource.type,
+        physicalId: resource.physicalId,
+        name: fn.name,
+        asyncInvokers: [...(declared.get(resource.logicalId)?.asyncInvokers ?? [])],
+        sqsSources: [],
+      };
+      if (fn.deadLetterTarget !== undefined) view.deadLetterTarget = fn.deadLetterTarget;
+      if (fn.onFailureDestination !== undefined) view.onFailureDestination = fn.onFailureDestination;
+      if (fn.maximumRetryAttempts !== undefined) view.maximumRetryAttempts = fn.maximumRetryAttempts;
+      for (const invoker of policyInvokers(fn, scope)) {
+        if (!view.asyncInvokers.some((known) => known.service === invoker.service && known.declaredBy === invoker.declaredBy)) view.asyncInvokers.push(invoker);
+      }
+      return [view];
+    });
+  },
 });
+
+/** Services the function's resource policy lets invoke it asynchronously, named by the stack's Lambda::Permission when one granted it. */
+function policyInvokers(fn: LiveFunction, stack: LiveStack): AsyncInvoker[] {
+  const permissions = stack.resources.filter((resource) => resource.type === "AWS::Lambda::Permission" && resource.physicalId);
+  const invokers: AsyncInvoker[] = [];
+  for (const permission of fn.permissions ?? []) {
+    const sid = permission.sid;
+    const declaredBy = sid ? permissions.find((resource) => resource.physicalId === sid || resource.physicalId!.endsWith(`|${sid}`))?.logicalId : undefined;
+    for (const principal of permission.services) {
+      const service = ASYNC_PRINCIPALS[principal];
+      if (!service) continue;
+      const invoker: AsyncInvoker = { service };
+      if (declaredBy) {
+        invoker.declaredBy = declaredBy;
+        invoker.at = ["Resources", declaredBy];
+      }
+      invokers.push(invoker);
+    }
+  }
+  return invokers;
+}
 
 /** Does a queue's RedrivePolicy (an object, or JSON text) name a dead-letter queue? undefined when it cannot tell. */
 function hasDeadLetterTarget(redrive: unknown): boolean | undefined {

@@ -2,7 +2,9 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { numberValue, stringValue } from "../template/values.ts";
 import { pointsAt, recordAt } from "./references.ts";
-import { defineView, resourcesOfType, type ResourceView } from "./view.ts";
+import { SecretsManagerReader, type LiveSecret } from "../live/secretsmanager.ts";
+import type { LiveScope } from "../live/session.ts";
+import { defineView, liveResourcesOfType, resourcesOfType, type ResourceView } from "./view.ts";
 
 export interface SecretRotation {
   /** Logical id of the AWS::SecretsManager::RotationSchedule (absent live). */
@@ -52,4 +54,28 @@ export const secretViews = defineView<SecretView>({
       return view;
     });
   },
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(SecretsManagerReader);
+    return liveResourcesOfType(scope, "AWS::SecretsManager::Secret").flatMap((resource) => {
+      const secret = reader.secret(resource.physicalId);
+      if (!secret) return [];
+      // Whether Secrets Manager generated the value is not in DescribeSecret; the deployed template says.
+      const generated = scope.template?.resources.get(resource.logicalId)?.properties.GenerateSecretString !== undefined;
+      const view: SecretView = { logicalId: resource.logicalId, type: resource.type, physicalId: secret.arn, name: secret.name, generated };
+      if (secret.kmsKeyId !== undefined) view.kmsKeyId = secret.kmsKeyId;
+      const rotation = liveRotation(secret);
+      if (rotation) view.rotation = rotation;
+      return [view];
+    });
+  },
 });
+
+function liveRotation(secret: LiveSecret): SecretRotation | undefined {
+  if (!secret.rotation) return undefined;
+  const rotation: SecretRotation = {};
+  if (secret.rotation.automaticallyAfterDays !== undefined) rotation.automaticallyAfterDays = secret.rotation.automaticallyAfterDays;
+  if (secret.rotation.scheduleExpression !== undefined) rotation.scheduleExpression = secret.rotation.scheduleExpression;
+  if (secret.rotation.rotationLambdaArn !== undefined) rotation.rotator = secret.rotation.rotationLambdaArn;
+  return rotation;
+}

@@ -1,7 +1,9 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, stringValue } from "../template/values.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { SnsReader } from "../live/sns.ts";
+import type { LiveScope } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export interface SnsTopicView extends ResourceView {
   topicName?: unknown;
@@ -25,6 +27,18 @@ export const snsTopicViews = defineView<SnsTopicView>({
       if (key !== undefined && stringValue(key)?.trim() !== "") view.kmsMasterKeyId = key;
       if (key !== undefined) view.kmsAt = propertyPath(logicalId, "KmsMasterKeyId");
       return view;
+    });
+  },
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(SnsReader);
+    return liveResourcesOfType(scope, "AWS::SNS::Topic").flatMap((resource) => {
+      const topic = reader.topic(resource.physicalId);
+      if (!topic) return [];
+      const at: TemplatePath = ["Resources", resource.logicalId];
+      const view: SnsTopicView = { logicalId: resource.logicalId, type: resource.type, physicalId: topic.arn, topicName: topic.name, fifo: topic.fifo, kmsAt: at };
+      if (topic.kmsMasterKeyId !== undefined) view.kmsMasterKeyId = topic.kmsMasterKeyId;
+      return [view];
     });
   },
 });

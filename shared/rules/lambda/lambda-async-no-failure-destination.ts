@@ -45,7 +45,9 @@ export default defineRule({
       const declaredBy = [...new Set(fn.asyncInvokers.flatMap((invoker) => (invoker.declaredBy ? [invoker.declaredBy] : [])))];
       hits.push({
         resource: { logicalId: fn.logicalId, type: fn.type, ...(fn.physicalId ? { physicalId: fn.physicalId } : {}) },
-        message: `Function ${fn.logicalId} is invoked asynchronously by ${services.join(", ")} (${declaredBy.join(", ")}) but has no DeadLetterConfig and no EventInvokeConfig OnFailure destination, so events that fail every retry are dropped`,
+        message:
+          `Function ${fn.logicalId} is invoked asynchronously by ${services.join(", ")}${declaredBy.length > 0 ? ` (${declaredBy.join(", ")})` : " (as its resource policy allows)"} ` +
+          `but has no DeadLetterConfig and no EventInvokeConfig OnFailure destination${context.source === "live" ? " live" : ""}, so events that fail every retry are dropped`,
         ...(fn.at ? { path: fn.at } : {}),
         evidence: { invokers: fn.asyncInvokers.map((invoker) => ({ service: invoker.service, declaredBy: invoker.declaredBy })), deadLetterTarget: null, onFailureDestination: null },
       });

@@ -22,7 +22,10 @@ export default defineRule({
       if (secret.rotation) continue;
       hits.push({
         resource: { logicalId: secret.logicalId, type: secret.type, ...(secret.physicalId ? { physicalId: secret.physicalId } : {}) },
-        message: `Secret ${secret.logicalId}${secret.name ? ` (${secret.name})` : ""} has no RotationSchedule, so its value never changes`,
+        message:
+          context.source === "live"
+            ? `Secret ${secret.logicalId}${secret.name ? ` (${secret.name})` : ""} does not rotate (Secrets Manager reports rotation disabled), so its value never changes`
+            : `Secret ${secret.logicalId}${secret.name ? ` (${secret.name})` : ""} has no RotationSchedule, so its value never changes`,
         ...(secret.at ? { path: secret.at } : {}),
         evidence: { name: secret.name, generated: secret.generated, rotation: null },
       });

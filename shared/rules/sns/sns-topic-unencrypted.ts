@@ -1,6 +1,19 @@
-import { snsTopicViews } from "../../views/sns-topic.ts";
-import { display } from "../../template/values.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { snsTopicViews, type SnsTopicView } from "../../views/sns-topic.ts";
+import { display, isUnknown } from "../../template/values.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
+
+/**
+ * What protects the topic's messages at rest, comparable between template and live: "none", "aws-managed"
+ * (alias/aws/sns) or "customer-managed". Key ids cannot be compared as written: the template names a key by Ref or
+ * GetAtt, AWS by the id or ARN it was given.
+ */
+export function topicEncryption(topic: SnsTopicView): string | undefined {
+  if (topic.kmsMasterKeyId === undefined) return "none";
+  if (isUnknown(topic.kmsMasterKeyId)) return undefined;
+  return /(^|:)alias\/aws\/sns$/.test(display(topic.kmsMasterKeyId)) ? "aws-managed" : "customer-managed";
+}
+
+const kmsMasterKey: DriftProperty<SnsTopicView> = { view: snsTopicViews, property: "KmsMasterKeyId", value: topicEncryption };
 
 export default defineRule({
   id: "sns-topic-unencrypted",
@@ -17,6 +30,7 @@ export default defineRule({
   seeds: ["003 §8"],
   anchors: ["checkov CKV_AWS_26", "securityhub SNS.1"],
   judges: ["template", "live", "drift"],
+  drift: [kmsMasterKey],
   check(context) {
     const hits: Hit[] = [];
     for (const topic of context.views(snsTopicViews)) {
