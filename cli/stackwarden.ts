@@ -6,10 +6,11 @@ import { isSeverity, SEVERITIES, type Severity } from "../shared/findings/findin
 import { formatJson } from "../shared/findings/format-json.ts";
 import { formatSarif } from "../shared/findings/format-sarif.ts";
 import { formatText, useColor } from "../shared/findings/format-text.ts";
-import { exitCodeOf, EXIT_CLEAN, EXIT_USAGE, type ScanReport } from "../shared/findings/report.ts";
+import { exitCodeOf, summarize, EXIT_CLEAN, EXIT_USAGE, type ScanReport } from "../shared/findings/report.ts";
 import { ALL_RULES, RULE_IDS } from "../shared/rules/index.ts";
 import type { Rule } from "../shared/rules/rule.ts";
 import { scanFiles } from "../shared/scan-files.ts";
+import { scanLive } from "../shared/scan-live.ts";
 
 /** Open findings at or above this severity make the exit code 1. */
 const DEFAULT_FAIL_ON: Severity = "high";
@@ -18,10 +19,26 @@ const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
 const USAGE = `Usage: npm run scan -- <template files or folders...> [options]
+       npm run scan -- --stack NAME_OR_ARN [--stack ...] [--region R ...] [live options] [options]
+       npm run scan -- --all-stacks [--region R ...] [live options] [options]
 
 Scans CloudFormation templates (YAML or JSON) for security flaws. Folders are searched recursively
 for *.yaml, *.yml, *.json and *.template files that look like CloudFormation (node_modules and
 folders starting with a dot are skipped); files named explicitly are always scanned.
+
+With --stack or --all-stacks, scans deployed stacks with your AWS credentials (environment, shared
+config, SSO, instance role: the SDK's default chain): the template CloudFormation holds, the live
+configuration of the stack's resources, and the drift between them. Read-only: see docs/iam-policy.md.
+
+Live options:
+  --stack NAME_OR_ARN        a deployed stack (repeatable)
+  --all-stacks               every active stack of each region, and account-level checks
+  --region R                 region to scan (repeatable; default: AWS_REGION, AWS_DEFAULT_REGION)
+  --profile NAME             a named profile of your AWS config
+  --endpoint-url URL         send every AWS call to URL (moto, LocalStack)
+  --account-checks           account-level checks for --stack scans too (EBS defaults, Security Hub, Config,
+                             access keys, trails, required regions); always on with --all-stacks
+  --cfn-drift                also run CloudFormation's own drift detection (slow; unsupported calls are notes)
 
 Options:
   --format text|json|sarif   report format (default: text)
@@ -33,13 +50,24 @@ Options:
   --help                     show this help
 
 Exit codes: 0 no open finding at or above --fail-on; 1 there is one; 2 usage or input error
-(bad option, unreadable file, template that does not parse, bad policy file).
+(bad option, unreadable file, template that does not parse, bad policy file, an AWS read that failed).
 Suppressed findings never fail a scan; they are reported with their reason.`;
 
 class UsageError extends Error {}
 
+interface LiveOptions {
+  stacks: string[];
+  allStacks: boolean;
+  regions: string[];
+  profile?: string;
+  endpointUrl?: string;
+  accountChecks: boolean;
+  cfnDrift: boolean;
+}
+
 interface Options {
   paths: string[];
+  live?: LiveOptions;
   format: Format;
   failOn: Severity | "none";
   policyFile?: string;
@@ -60,6 +88,13 @@ function readOptions(argv: string[]): Options | "help" {
         policy: { type: "string" },
         output: { type: "string" },
         rule: { type: "string", multiple: true },
+        stack: { type: "string", multiple: true },
+        "all-stacks": { type: "boolean" },
+        region: { type: "string", multiple: true },
+        profile: { type: "string" },
+        "endpoint-url": { type: "string" },
+        "account-checks": { type: "boolean" },
+        "cfn-drift": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -72,7 +107,9 @@ function readOptions(argv: string[]): Options | "help" {
   if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${format}"`);
   const failOn = (values["fail-on"] ?? DEFAULT_FAIL_ON).toLowerCase();
   if (failOn !== "none" && !isSeverity(failOn)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(", ")}, none; not "${values["fail-on"]}"`);
-  if (positionals.length === 0) throw new UsageError("no template files or folders given");
+  const live = liveOptions(values);
+  if (live && positionals.length > 0) throw new UsageError("give template files or --stack/--all-stacks, not both");
+  if (!live && positionals.length === 0) throw new UsageError("no template files or folders given (or --stack NAME, --all-stacks)");
   let rules: Rule[] | undefined;
   if (values.rule !== undefined) {
     const ids = new Set(values.rule.flatMap((list) => list.split(",")).map((id) => id.trim()).filter(Boolean));
@@ -82,11 +119,52 @@ function readOptions(argv: string[]): Options | "help" {
   }
   return {
     paths: positionals,
+    ...(live ? { live } : {}),
     format: format as Format,
     failOn: failOn as Severity | "none",
     ...(values.policy !== undefined ? { policyFile: values.policy } : {}),
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(rules ? { rules } : {}),
+  };
+}
+
+function liveOptions(values: {
+  stack?: string[];
+  "all-stacks"?: boolean;
+  region?: string[];
+  profile?: string;
+  "endpoint-url"?: string;
+  "account-checks"?: boolean;
+  "cfn-drift"?: boolean;
+}): LiveOptions | undefined {
+  const stacks = (values.stack ?? []).map((stack) => stack.trim()).filter(Boolean);
+  const allStacks = values["all-stacks"] === true;
+  if (stacks.length === 0 && !allStacks) {
+    const stray = (["region", "profile", "endpoint-url", "account-checks", "cfn-drift"] as const).find((name) => values[name] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --stack NAME or --all-stacks`);
+    return undefined;
+  }
+  if (stacks.length > 0 && allStacks) throw new UsageError("give --stack or --all-stacks, not both");
+  const fromArns = stacks.flatMap((stack) => /^arn:[^:]+:cloudformation:([^:]+):/.exec(stack)?.[1] ?? []);
+  const regions = [...new Set([...(values.region ?? []).flatMap((list) => list.split(",")).map((region) => region.trim()).filter(Boolean)])];
+  if (regions.length === 0) {
+    const fromEnvironment = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+    if (fromEnvironment) regions.push(fromEnvironment);
+    else if (fromArns.length > 0 && fromArns.length === stacks.length) regions.push(...new Set(fromArns));
+    else throw new UsageError("no region: pass --region R (or set AWS_REGION)");
+  }
+  const invalid = regions.find((region) => !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region));
+  if (invalid) throw new UsageError(`--region "${invalid}" is not a region name such as eu-west-1`);
+  const endpointUrl = values["endpoint-url"];
+  if (endpointUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) throw new UsageError(`--endpoint-url must be an http(s) URL, not "${endpointUrl}"`);
+  return {
+    stacks,
+    allStacks,
+    regions,
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(endpointUrl ? { endpointUrl } : {}),
+    accountChecks: allStacks || values["account-checks"] === true,
+    cfnDrift: values["cfn-drift"] === true,
   };
 }
 
@@ -120,7 +198,37 @@ function packageVersion(): string | undefined {
 const PROGRESS_MIN_FILES = 5;
 const ERRORS_ON_STDERR = 20;
 
-function main(argv: string[]): number {
+async function liveReport(live: LiveOptions, policy: Policy, rules: readonly Rule[] | undefined, showProgress: boolean): Promise<ScanReport> {
+  const started = performance.now();
+  const result = await scanLive({
+    regions: live.regions,
+    stacks: live.stacks,
+    allStacks: live.allStacks,
+    accountChecks: live.accountChecks,
+    cfnDrift: live.cfnDrift,
+    policy,
+    ...(live.profile ? { profile: live.profile } : {}),
+    ...(live.endpointUrl ? { endpointUrl: live.endpointUrl } : {}),
+    ...(rules ? { rules } : {}),
+    onProgress: ({ done, total, stack, region }) => {
+      if (!showProgress || total < 2) return;
+      process.stderr.write(done < total ? `\r\u001b[K${progressBar(done, total)} ${region} ${stack}`.slice(0, Math.max(20, (process.stderr.columns ?? 80) - 1)) : "\r\u001b[K");
+    },
+  });
+  const summary = summarize(result.findings, result.errors, { files: 0, templates: result.stacks.length, skipped: 0, durationMs: performance.now() - started });
+  summary.stacks = result.stacks.length;
+  summary.apiCalls = Object.values(result.calls).reduce((sum, count) => sum + count, 0);
+  return { findings: result.findings, errors: result.errors, summary, ...(result.notes.length > 0 ? { notes: result.notes } : {}) };
+}
+
+const PROGRESS_BAR_WIDTH = 24;
+
+function progressBar(done: number, total: number): string {
+  const filled = Math.round((done / total) * PROGRESS_BAR_WIDTH);
+  return `[${"#".repeat(filled)}${"-".repeat(PROGRESS_BAR_WIDTH - filled)}] ${done}/${total}`;
+}
+
+async function main(argv: string[]): Promise<number> {
   let options: Options | "help";
   let policy: Policy;
   try {
@@ -137,7 +245,7 @@ function main(argv: string[]): number {
   }
 
   const showProgress = process.stderr.isTTY === true;
-  const report = scanFiles(options.paths, {
+  const report = options.live ? await liveReport(options.live, policy, options.rules, showProgress) : scanFiles(options.paths, {
     policy,
     ...(options.rules ? { rules: options.rules } : {}),
     onProgress: (done, total, file) => {
@@ -172,7 +280,7 @@ function main(argv: string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // A bug, not a finding: exit 2 so CI never mistakes a crash for "findings at or above --fail-on".
   process.stderr.write(`stackwarden: internal error: ${(error as Error).stack ?? String(error)}\n`);

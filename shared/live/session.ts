@@ -50,7 +50,10 @@ export interface LiveAccount {
 
 export type LiveScope = LiveStack | LiveAccount;
 
-/** A reader's instance side: fetches what a scan needs from one service, once, in batches, and serves every rule. */
+/**
+ * A reader's instance side: fetches what a scan needs from one service, once, in batches, and serves every rule.
+ * Readers the scan drives itself (CloudFormation) have neither method.
+ */
 export interface ServiceReader {
   /** Fetches the live configuration of these resources (only the types it serves, only what it has not fetched yet). */
   load?(resources: readonly StackResource[]): Promise<void>;
@@ -59,7 +62,7 @@ export interface ServiceReader {
 }
 
 /** A reader's class side: what it reads and which IAM actions that takes, known without a session (docs, the SAM role). */
-export interface ServiceReaderClass<R extends ServiceReader = ServiceReader> {
+export interface ServiceReaderClass<R extends object = ServiceReader> {
   new (session: LiveSession): R;
   /** The IAM service prefix: "ec2", "kms", "cloudformation". */
   readonly service: string;
@@ -98,7 +101,7 @@ export class LiveSession {
   /** The scanned account, once known (from a stack ARN or STS). */
   account?: string;
   readonly now: Date;
-  private readonly readers = new Map<ServiceReaderClass<ServiceReader>, ServiceReader>();
+  private readonly readers = new Map<ServiceReaderClass<object>, object>();
 
   constructor(target: AwsTarget, options: { now?: Date } = {}) {
     this.target = target;
@@ -109,11 +112,11 @@ export class LiveSession {
     return this.target.region;
   }
 
-  reader<R extends ServiceReader>(Reader: ServiceReaderClass<R>): R {
-    let reader = this.readers.get(Reader as ServiceReaderClass<ServiceReader>) as R | undefined;
+  reader<R extends object>(Reader: ServiceReaderClass<R>): R {
+    let reader = this.readers.get(Reader) as R | undefined;
     if (!reader) {
       reader = new Reader(this);
-      this.readers.set(Reader as ServiceReaderClass<ServiceReader>, reader);
+      this.readers.set(Reader, reader);
     }
     return reader;
   }

@@ -17,6 +17,10 @@ import { BUDGETS_RULES } from "./budgets/index.ts";
 import { CLOUDWATCH_RULES } from "./cloudwatch/index.ts";
 import { CONFIG_RULES } from "./config/index.ts";
 import { TEMPLATE_RULES } from "./template/index.ts";
+import { SECURITYHUB_RULES } from "./securityhub/index.ts";
+import { ACCOUNT_RULES } from "./account/index.ts";
+import { DRIFT_RULES } from "./drift/index.ts";
+import { SCAN_RULES } from "./scan/index.ts";
 
 /** Every rule StackWarden runs, in catalogue order; each service folder lists its own. */
 export const ALL_RULES: readonly Rule[] = [
@@ -37,7 +41,11 @@ export const ALL_RULES: readonly Rule[] = [
   ...BUDGETS_RULES,
   ...CLOUDWATCH_RULES,
   ...CONFIG_RULES,
+  ...SECURITYHUB_RULES,
+  ...ACCOUNT_RULES,
   ...TEMPLATE_RULES,
+  ...DRIFT_RULES,
+  ...SCAN_RULES,
 ];
 
 export const RULE_IDS: ReadonlySet<string> = new Set(ALL_RULES.map((rule) => rule.id));

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { after, afterEach, describe, it } from "node:test";
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
+import { mockClient } from "aws-sdk-client-mock";
+import { CloudFormationReader } from "../shared/live/cloudformation.ts";
+import { scanLive } from "../shared/scan-live.ts";
+
+const cloudformation = mockClient(CloudFormationClient);
+afterEach(() => cloudformation.reset());
+after(() => cloudformation.restore());
+
+const ARN = (name: string, region = "eu-west-1") => `arn:aws:cloudformation:${region}:111122223333:stack/${name}/0a1b2c3d-0000-0000-0000-000000000000`;
+const stack = (name: string, region = "eu-west-1") => ({ StackName: name, StackId: ARN(name, region), StackStatus: "CREATE_COMPLETE" as const, CreationTime: new Date() });
+
+const OPEN_GROUP = `Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress:
+        - { IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0 }
+`;
+
+/** Only the CloudFormation reader: these tests are about the scan's flow, not the services' readers. */
+const readers = [CloudFormationReader];
+
+describe("scanLive", () => {
+  it("judges every active stack of the region; a stack whose template is broken or unreadable is an error, the others are judged", async () => {
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("good"), stack("broken"), stack("denied")] });
+    cloudformation.on(GetTemplateCommand, { StackName: ARN("good") }).resolves({ TemplateBody: OPEN_GROUP });
+    cloudformation.on(GetTemplateCommand, { StackName: ARN("broken") }).resolves({ TemplateBody: "Resources: [unclosed" });
+    cloudformation.on(GetTemplateCommand, { StackName: ARN("denied") }).rejects(Object.assign(new Error("not allowed"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+    cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [{ LogicalResourceId: "Web", PhysicalResourceId: "sg-0123456789abcdef0", ResourceType: "AWS::EC2::SecurityGroup", ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date() }] });
+
+    const result = await scanLive({ regions: ["eu-west-1"], allStacks: true, readers });
+
+    assert.deepEqual(result.stacks.map((judged) => judged.name), ["broken", "denied", "good"]);
+    const open = result.findings.find((finding) => finding.ruleId === "ec2-sg-ingress-open-admin-port");
+    assert.ok(open, "the good stack's template is judged");
+    assert.deepEqual(open.stack, { name: "good", id: ARN("good"), region: "eu-west-1", account: "111122223333" });
+    assert.equal(open.location?.file, undefined, "a live stack's template has no file");
+    assert.equal(open.location?.line, 7);
+    assert.ok(result.errors.some((error) => error.target === "broken" && /deployed template could not be read/.test(error.message)), JSON.stringify(result.errors));
+    assert.ok(result.errors.some((error) => error.target === "denied" && /cloudformation:GetTemplate.*access denied/.test(error.message)), JSON.stringify(result.errors));
+    assert.ok(!result.findings.some((finding) => finding.stack.name !== "good"));
+  });
+
+  it("scans the stacks named, says which cannot be found, and takes a stack ARN in its own region only", async () => {
+    cloudformation.on(DescribeStacksCommand, { StackName: "app" }).callsFake(async (_input, getClient) => {
+      if ((await getClient().config.region()) === "eu-west-1") return { Stacks: [stack("app")] };
+      throw Object.assign(new Error("Stack with id app does not exist"), { name: "ValidationError", $metadata: { httpStatusCode: 400 } });
+    });
+    cloudformation.on(DescribeStacksCommand, { StackName: "ghost" }).rejects(Object.assign(new Error("Stack with id ghost does not exist"), { name: "ValidationError", $metadata: { httpStatusCode: 400 } }));
+    cloudformation.on(DescribeStacksCommand, { StackName: ARN("other", "us-east-1") }).resolves({ Stacks: [stack("other", "us-east-1")] });
+    cloudformation.on(GetTemplateCommand).resolves({ TemplateBody: "Resources: {}\n" });
+    cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
+
+    const result = await scanLive({ regions: ["eu-west-1", "us-east-1"], stacks: ["app", "ghost", ARN("other", "us-east-1")], readers });
+
+    assert.deepEqual(result.stacks.map((judged) => `${judged.region} ${judged.name}`).sort(), ["eu-west-1 app", "us-east-1 other"]);
+    assert.deepEqual(result.errors.map((error) => error.target), ["ghost"]);
+    assert.match(result.errors[0]!.message, /not found.*eu-west-1, us-east-1/);
+    assert.ok(result.notes.includes("stack app does not exist in us-east-1"));
+    assert.equal(result.calls["us-east-1 cloudformation:DescribeStacks"], 3);
+  });
+
+  it("reports a listing that fails as an error and judges nothing it could not see", async () => {
+    cloudformation.on(DescribeStacksCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "Throttling", $metadata: { httpStatusCode: 400 } }));
+    const result = await scanLive({ regions: ["eu-west-1"], allStacks: true, readers });
+    assert.deepEqual(result.findings, []);
+    assert.equal(result.errors.length, 1);
+    assert.match(result.errors[0]!.message, /cloudformation:DescribeStacks in eu-west-1: still throttled after retries/);
+  });
+});
