@@ -1,5 +1,6 @@
 import { CloudFormationReader } from "./cloudformation.ts";
 import { ConfigReader } from "./config.ts";
+import { Ec2Reader } from "./ec2.ts";
 import { LambdaReader } from "./lambda.ts";
 import { SecretsManagerReader } from "./secretsmanager.ts";
 import { SecurityHubReader } from "./securityhub.ts";
@@ -7,4 +8,4 @@ import type { ServiceReaderClass } from "./session.ts";
 import { SnsReader } from "./sns.ts";
 
 /** Every service reader a live scan loads, in no particular order: each fetches only the resource types it serves. */
-export const LIVE_READERS: readonly ServiceReaderClass<object>[] = [CloudFormationReader, SnsReader, SecretsManagerReader, LambdaReader, SecurityHubReader, ConfigReader];
+export const LIVE_READERS: readonly ServiceReaderClass<object>[] = [CloudFormationReader, Ec2Reader, SnsReader, SecretsManagerReader, LambdaReader, SecurityHubReader, ConfigReader];

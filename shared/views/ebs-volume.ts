@@ -1,14 +1,15 @@
+import { Ec2Reader } from "../live/ec2.ts";
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue } from "../template/values.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /** A standalone EBS volume. */
 export interface EbsVolumeView extends ResourceView {
   /**
    * false when the template leaves Encrypted out (CloudFormation's default; the account's encryption-by-default
    * setting only shows live); undefined when it cannot be told: an unresolved value, or a volume made from a
-   * snapshot or another volume, which takes that source's encryption.
+   * snapshot or another volume, which takes that source's encryption. Live: whether the volume is encrypted.
    */
   encrypted: boolean | undefined;
   encryptedValue: unknown;
@@ -39,5 +40,25 @@ export const ebsVolumeViews = defineView<EbsVolumeView>({
       if (source !== undefined) view.source = source;
       return view;
     });
+  },
+  fromLive(scope) {
+    const reader = scope.session.reader(Ec2Reader);
+    const views: EbsVolumeView[] = [];
+    for (const resource of liveResourcesOfType(scope, "AWS::EC2::Volume")) {
+      const volume = reader.volume(resource.physicalId);
+      if (!volume) continue;
+      const view: EbsVolumeView = {
+        logicalId: resource.logicalId,
+        type: resource.type,
+        physicalId: resource.physicalId,
+        encrypted: volume.Encrypted,
+        encryptedValue: volume.Encrypted,
+        encryptedAt: ["Resources", resource.logicalId],
+      };
+      if (volume.KmsKeyId) view.kmsKeyId = volume.KmsKeyId;
+      if (volume.SnapshotId) view.source = volume.SnapshotId;
+      views.push(view);
+    }
+    return views;
   },
 });

@@ -1,7 +1,9 @@
+import type { Instance, LaunchTemplateBlockDeviceMapping, LaunchTemplateVersion } from "@aws-sdk/client-ec2";
+import { Ec2Reader, type EbsEncryptionByDefault } from "../live/ec2.ts";
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, isRecord, listValue, ResourceAttribute, ResourceRef, stringValue, Unknown } from "../template/values.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /**
  * Instance metadata service settings as they apply to the machine.
@@ -33,6 +35,13 @@ export interface BlockDevice {
    * the AMI's snapshot is: `encrypted` is false for an AWS public AMI (public AMIs cannot be encrypted), else undefined.
    */
   implicitRoot?: true;
+  /**
+   * Live only, for a launch-template mapping that leaves Encrypted out or sets it false: the region's EBS encryption by
+   * default, which decides `encrypted` then (undefined when it could not be read).
+   */
+  encryptionByDefault?: boolean;
+  /** Live only, for an instance: the attached volume. */
+  volumeId?: string;
 }
 
 export type ComputeKind = "instance" | "launch-template" | "launch-configuration";
@@ -47,6 +56,8 @@ export interface Ec2InstanceView extends ResourceView {
   imageId: unknown;
   /** For an instance: the launch template it uses, when the template defines it; `unknown` when it names one outside the template. */
   launchTemplate?: { logicalId: string } | { unknown: string };
+  /** Live only, for a launch template: the versions judged ($Default, and $Latest when it differs). */
+  versions?: number[];
 }
 
 interface LaunchData {
@@ -195,4 +206,112 @@ export const ec2InstanceViews = defineView<Ec2InstanceView>({
     for (const resource of resourcesOfType(template, "AWS::EC2::Instance")) views.push(instanceView(resource, templates, names));
     return views;
   },
+  fromLive(scope) {
+    const reader = scope.session.reader(Ec2Reader);
+    const views: Ec2InstanceView[] = [];
+    const launchTemplateLogicalIds = new Map(liveResourcesOfType(scope, "AWS::EC2::LaunchTemplate").map((resource) => [resource.physicalId, resource.logicalId]));
+    for (const resource of liveResourcesOfType(scope, "AWS::EC2::LaunchTemplate")) {
+      const versions = reader.launchTemplate(resource.physicalId);
+      if (!versions) continue;
+      const view = liveLaunchTemplateView(resource, versions, reader.ebsEncryptionByDefault);
+      if (view) views.push(view);
+    }
+    for (const resource of liveResourcesOfType(scope, "AWS::EC2::Instance")) {
+      const instance = reader.instance(resource.physicalId);
+      if (instance) views.push(liveInstanceView(resource, instance, reader, launchTemplateLogicalIds));
+    }
+    return views;
+  },
 });
+
+/** How findings name a live machine after its logical id: " (lt-0abc, versions 1 and 2)"; empty for a template view. */
+export function liveLabel(machine: Ec2InstanceView): string {
+  if (machine.physicalId === undefined) return "";
+  const versions = machine.versions?.length ? `, version${machine.versions.length > 1 ? "s" : ""} ${machine.versions.join(" and ")}` : "";
+  return ` (${machine.physicalId}${versions})`;
+}
+
+function liveInstanceView(resource: { logicalId: string; type: string; physicalId: string }, instance: Instance, reader: Ec2Reader, launchTemplates: Map<string, string>): Ec2InstanceView {
+  const at: TemplatePath = ["Resources", resource.logicalId];
+  const options = instance.MetadataOptions;
+  // AWS always describes an instance's metadata options; without them IMDS cannot be judged, which is not "not set".
+  const unread = options ? undefined : new Unknown(`metadata options of instance ${resource.physicalId} (DescribeInstances did not return them)`);
+  const blockDevices: BlockDevice[] = [];
+  for (const mapping of instance.BlockDeviceMappings ?? []) {
+    const volumeId = mapping.Ebs?.VolumeId;
+    if (!volumeId) continue;
+    const volume = reader.volume(volumeId);
+    const device: BlockDevice = { encrypted: volume?.Encrypted, encryptedValue: volume?.Encrypted, at, volumeId };
+    if (mapping.DeviceName) device.deviceName = mapping.DeviceName;
+    if (volume?.KmsKeyId) device.kmsKeyId = volume.KmsKeyId;
+    if (volume?.SnapshotId) device.snapshotId = volume.SnapshotId;
+    blockDevices.push(device);
+  }
+  const view: Ec2InstanceView = {
+    logicalId: resource.logicalId,
+    type: resource.type,
+    physicalId: resource.physicalId,
+    kind: "instance",
+    metadataOptions: { httpTokens: options?.HttpTokens ?? unread, httpEndpoint: options?.HttpEndpoint ?? unread, at },
+    blockDevices,
+    imageId: instance.ImageId,
+  };
+  const launchTemplateId = instance.Tags?.find((tag) => tag.Key === "aws:ec2launchtemplate:id")?.Value;
+  if (launchTemplateId) view.launchTemplate = launchTemplates.has(launchTemplateId) ? { logicalId: launchTemplates.get(launchTemplateId)! } : { unknown: launchTemplateId };
+  return view;
+}
+
+/** True when machines launched with these settings can use IMDSv1. */
+function allowsImdsV1(version: LaunchTemplateVersion): boolean {
+  const options = version.LaunchTemplateData?.MetadataOptions;
+  return options?.HttpEndpoint !== "disabled" && options?.HttpTokens !== "required";
+}
+
+function liveBlockDevice(mapping: LaunchTemplateBlockDeviceMapping, at: TemplatePath, accountDefault: EbsEncryptionByDefault | undefined): BlockDevice | undefined {
+  const ebs = mapping.Ebs;
+  if (!ebs) return undefined;
+  const written = ebs.Encrypted;
+  let encrypted: boolean | undefined;
+  // Encryption by default encrypts every new volume, whatever the mapping or its snapshot says.
+  if (written === true || accountDefault?.enabled === true) encrypted = true;
+  else if (accountDefault === undefined) encrypted = written === false ? false : undefined;
+  else encrypted = ebs.SnapshotId && written === undefined ? undefined : false;
+  const device: BlockDevice = { encrypted, encryptedValue: written, at };
+  if (written !== true && accountDefault !== undefined) device.encryptionByDefault = accountDefault.enabled;
+  if (mapping.DeviceName) device.deviceName = mapping.DeviceName;
+  if (ebs.KmsKeyId) device.kmsKeyId = ebs.KmsKeyId;
+  if (ebs.SnapshotId) device.snapshotId = ebs.SnapshotId;
+  return device;
+}
+
+/**
+ * A launch template as its $Default and $Latest versions launch machines: when they differ, each setting is taken from
+ * the version that is weaker on it, since either can be launched.
+ */
+function liveLaunchTemplateView(resource: { logicalId: string; type: string; physicalId: string }, versions: { default?: LaunchTemplateVersion; latest?: LaunchTemplateVersion }, accountDefault: EbsEncryptionByDefault | undefined): Ec2InstanceView | undefined {
+  const judged = [versions.default, versions.latest].filter((version, index, all): version is LaunchTemplateVersion => version !== undefined && all.findIndex((other) => other?.VersionNumber === version.VersionNumber) === index);
+  if (judged.length === 0) return undefined;
+  const at: TemplatePath = ["Resources", resource.logicalId];
+  const metadataSource = judged.find(allowsImdsV1) ?? judged[0]!;
+  const options = metadataSource.LaunchTemplateData?.MetadataOptions;
+  const devices = new Map<string, BlockDevice>();
+  for (const version of judged) {
+    (version.LaunchTemplateData?.BlockDeviceMappings ?? []).forEach((mapping, index) => {
+      const device = liveBlockDevice(mapping, at, accountDefault);
+      if (!device) return;
+      const key = device.deviceName ?? `mapping ${index}`;
+      const known = devices.get(key);
+      if (!known || (known.encrypted !== false && device.encrypted === false)) devices.set(key, device);
+    });
+  }
+  return {
+    logicalId: resource.logicalId,
+    type: resource.type,
+    physicalId: resource.physicalId,
+    kind: "launch-template",
+    metadataOptions: { httpTokens: options?.HttpTokens, httpEndpoint: options?.HttpEndpoint, at },
+    blockDevices: [...devices.values()],
+    imageId: metadataSource.LaunchTemplateData?.ImageId,
+    versions: judged.map((version) => version.VersionNumber!),
+  };
+}

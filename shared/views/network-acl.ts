@@ -1,8 +1,11 @@
+import type { NetworkAcl, NetworkAclEntry } from "@aws-sdk/client-ec2";
+import { Ec2Reader } from "../live/ec2.ts";
+import type { LiveScope, LiveStack } from "../live/session.ts";
 import { isWorldCidr, normalizeProtocol } from "./network.ts";
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, isRecord, numberValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export type AclPeer = { kind: "cidr"; cidr: string } | { kind: "unknown"; text: string };
 
@@ -20,7 +23,10 @@ export interface NetworkAclRule {
   toPort?: number;
   peer: AclPeer;
   at: TemplatePath;
-  /** Logical id of the AWS::EC2::NetworkAclEntry that declares the rule (absent for rules AWS adds itself). */
+  /**
+   * Logical id of the AWS::EC2::NetworkAclEntry that declares the rule (absent for rules AWS adds itself). Live: the
+   * ACL's own logical id for a custom ACL's entries, the deployed template's entry for a default ACL's.
+   */
   declaredBy?: string;
 }
 
@@ -102,4 +108,121 @@ export const networkAclViews = defineView<NetworkAclView>({
     }
     return [...views.values()];
   },
+  fromLive(scope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(Ec2Reader);
+    const name = liveNamer(scope);
+    const declared = templateEntries(scope);
+    const views: NetworkAclView[] = [];
+    for (const resource of liveResourcesOfType(scope, "AWS::EC2::NetworkAcl")) {
+      const acl = reader.networkAcl(resource.physicalId);
+      if (!acl) continue;
+      const at: TemplatePath = ["Resources", resource.logicalId];
+      const entries = declared.get(resource.logicalId);
+      const rules = (acl.Entries ?? []).map((entry) => {
+        const declaredBy = entries?.get(entryKey(entry.Egress === true, entry.RuleNumber));
+        if (declaredBy) return liveRule(entry, propertyPath(declaredBy), declaredBy);
+        // Rule 32767 is the deny-all AWS puts last in every ACL; the other entries of an ACL the stack creates are its own.
+        return liveRule(entry, at, entry.RuleNumber === 32767 ? undefined : resource.logicalId);
+      });
+      views.push(liveView(resource.logicalId, resource.type, acl, rules, name));
+    }
+    views.push(...defaultAclViews(scope, reader, name));
+    return views;
+  },
 });
+
+/** Names a physical id as findings should: the stack's logical id when the stack created it. */
+export function liveNamer(scope: LiveScope): (physicalId: string) => string {
+  const logicalIds = new Map(scope.scope === "stack" ? scope.resources.filter((resource) => resource.physicalId).map((resource) => [resource.physicalId!, resource.logicalId]) : []);
+  return (physicalId) => logicalIds.get(physicalId) ?? physicalId;
+}
+
+function liveRule(entry: NetworkAclEntry, at: TemplatePath, declaredBy: string | undefined): NetworkAclRule {
+  const protocol = normalizeProtocol(String(entry.Protocol ?? "-1"));
+  const cidr = entry.CidrBlock ?? entry.Ipv6CidrBlock;
+  const rule: NetworkAclRule = {
+    direction: entry.Egress ? "egress" : "ingress",
+    action: String(entry.RuleAction ?? "").toLowerCase(),
+    protocol,
+    peer: cidr !== undefined ? { kind: "cidr", cidr } : { kind: "unknown", text: "no CIDR block" },
+    at,
+  };
+  if (entry.RuleNumber !== undefined) rule.ruleNumber = entry.RuleNumber;
+  if (entry.PortRange && (protocol === "tcp" || protocol === "udp")) {
+    if (entry.PortRange.From !== undefined) rule.fromPort = entry.PortRange.From;
+    if (entry.PortRange.To !== undefined) rule.toPort = entry.PortRange.To;
+  }
+  if (declaredBy) rule.declaredBy = declaredBy;
+  return rule;
+}
+
+function liveView(logicalId: string, type: string, acl: NetworkAcl, rules: NetworkAclRule[], name: (physicalId: string) => string): NetworkAclView {
+  const view: NetworkAclView = {
+    logicalId,
+    type,
+    physicalId: acl.NetworkAclId!,
+    isDefault: acl.IsDefault === true,
+    rules,
+    subnets: (acl.Associations ?? []).flatMap((association) => (association.SubnetId ? [name(association.SubnetId)] : [])),
+  };
+  if (acl.VpcId) view.vpcId = acl.VpcId;
+  return view;
+}
+
+function entryKey(egress: boolean, ruleNumber: number | undefined): string {
+  return `${egress ? "egress" : "ingress"}:${ruleNumber}`;
+}
+
+/**
+ * The deployed template's NetworkAclEntry resources by the ACL they target (a NetworkAcl's logical id, or
+ * "<Vpc>.DefaultNetworkAcl") and by direction and rule number, which identify an entry within its ACL.
+ */
+function templateEntries(scope: LiveStack): Map<string, Map<string, string>> {
+  const byAcl = new Map<string, Map<string, string>>();
+  if (!scope.template) return byAcl;
+  for (const resource of resourcesOfType(scope.template, "AWS::EC2::NetworkAclEntry")) {
+    const target = aclTarget(resource.properties.NetworkAclId);
+    if (!target || !("logicalId" in target)) continue;
+    const number = numberValue(resource.properties.RuleNumber);
+    const egress = resource.properties.Egress === undefined ? false : booleanValue(resource.properties.Egress);
+    if (number === undefined || egress === undefined) continue;
+    const key = target.isDefault ? `${target.logicalId}.DefaultNetworkAcl` : target.logicalId;
+    if (!byAcl.has(key)) byAcl.set(key, new Map());
+    byAcl.get(key)!.set(entryKey(egress, number), resource.logicalId);
+  }
+  return byAcl;
+}
+
+/**
+ * The default ACLs of the stack's VPCs that the deployed template adds entries or associations to (through
+ * !GetAtt Vpc.DefaultNetworkAcl), named as the template side names them: after its first entry, else its first
+ * association. A live entry is the template's when an entry of the template has its direction and rule number; the
+ * others are AWS's.
+ */
+function defaultAclViews(scope: LiveStack, reader: Ec2Reader, name: (physicalId: string) => string): NetworkAclView[] {
+  const template = scope.template;
+  if (!template) return [];
+  const declared = templateEntries(scope);
+  const namedBy = new Map<string, { logicalId: string; type: string }>();
+  for (const type of ["AWS::EC2::NetworkAclEntry", "AWS::EC2::SubnetNetworkAclAssociation"]) {
+    for (const resource of resourcesOfType(template, type)) {
+      const target = aclTarget(resource.properties.NetworkAclId);
+      if (target && "logicalId" in target && target.isDefault && !namedBy.has(target.logicalId)) namedBy.set(target.logicalId, resource);
+    }
+  }
+  const views: NetworkAclView[] = [];
+  for (const [vpcLogicalId, first] of namedBy) {
+    const vpcId = scope.resources.find((resource) => resource.logicalId === vpcLogicalId)?.physicalId;
+    const acl = vpcId ? reader.networkAclsOf(vpcId)?.find((candidate) => candidate.IsDefault) : undefined;
+    if (!acl) continue;
+    const at: TemplatePath = ["Resources", first.logicalId];
+    const entries = declared.get(`${vpcLogicalId}.DefaultNetworkAcl`);
+    const rules = (acl.Entries ?? []).map((entry) => {
+      const declaredBy = entries?.get(entryKey(entry.Egress === true, entry.RuleNumber));
+      return liveRule(entry, declaredBy ? propertyPath(declaredBy) : at, declaredBy);
+    });
+    views.push(liveView(first.logicalId, first.type, acl, rules, name));
+  }
+  return views;
+}

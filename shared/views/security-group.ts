@@ -1,8 +1,10 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { isRecord, listValue, numberValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
+import type { IpPermission, NetworkInterface } from "@aws-sdk/client-ec2";
+import { Ec2Reader } from "../live/ec2.ts";
 import { isWorldCidr, normalizeProtocol } from "./network.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export type Peer =
   | { kind: "cidr"; cidr: string }
@@ -28,12 +30,26 @@ export interface SecurityGroupRule {
   declaredBy?: string;
 }
 
+/** A network interface that uses a live group (DescribeNetworkInterfaces). */
+export interface AttachedInterface {
+  id: string;
+  /** "interface", "lambda", "network_load_balancer", "vpc_endpoint"... */
+  interfaceType?: string;
+  /** The AWS service that created it ("amazon-elb", "amazon-rds"...). */
+  requesterId?: string;
+  description?: string;
+  /** The load balancer the interface belongs to ("app/web/50dc6c495c0c9188"), when it belongs to one. */
+  loadBalancer?: string;
+}
+
 export interface SecurityGroupView extends ResourceView {
   description?: string;
   /** undefined when the group lives outside the template (a separate rule names a literal group id). */
   vpcId?: unknown;
   ingress: SecurityGroupRule[];
   egress: SecurityGroupRule[];
+  /** Live only: the network interfaces that use the group; undefined for template views and when they could not be read. */
+  networkInterfaces?: AttachedInterface[];
 }
 
 
@@ -102,6 +118,45 @@ function targetGroup(properties: Record<string, unknown>, groupsByName: Map<stri
   return literal !== undefined ? { literal } : {};
 }
 
+const LOAD_BALANCER_INTERFACE_TYPES = new Set(["network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint"]);
+
+/** The load balancer an interface belongs to: Elastic Load Balancing creates it ("amazon-elb") and describes it "ELB <name>". */
+function loadBalancerOf(eni: NetworkInterface): string | undefined {
+  // The description alone is not enough: anyone may describe their own interface "ELB ...".
+  if (eni.RequesterId !== "amazon-elb" && !LOAD_BALANCER_INTERFACE_TYPES.has(eni.InterfaceType ?? "")) return undefined;
+  return eni.Description?.match(/^ELB (.+)$/)?.[1] ?? (eni.Description || eni.NetworkInterfaceId);
+}
+
+function attachedInterface(eni: NetworkInterface): AttachedInterface {
+  const attached: AttachedInterface = { id: eni.NetworkInterfaceId! };
+  if (eni.InterfaceType) attached.interfaceType = eni.InterfaceType;
+  if (eni.RequesterId) attached.requesterId = eni.RequesterId;
+  if (eni.Description) attached.description = eni.Description;
+  const loadBalancer = loadBalancerOf(eni);
+  if (loadBalancer) attached.loadBalancer = loadBalancer;
+  return attached;
+}
+
+/** One rule per peer: the API groups peers under one protocol and port range, the view does not. */
+function liveRules(permissions: IpPermission[], direction: "ingress" | "egress", at: TemplatePath): SecurityGroupRule[] {
+  const rules: SecurityGroupRule[] = [];
+  for (const permission of permissions) {
+    const protocol = normalizeProtocol(String(permission.IpProtocol ?? "-1"));
+    const base: Omit<SecurityGroupRule, "peer"> = { direction, protocol, at };
+    if (protocol !== "-1" && permission.FromPort !== undefined) base.fromPort = permission.FromPort;
+    if (protocol !== "-1" && permission.ToPort !== undefined) base.toPort = permission.ToPort;
+    const add = (peer: Peer, description: string | undefined) => rules.push(description ? { ...base, peer, description } : { ...base, peer });
+    for (const range of permission.IpRanges ?? []) if (range.CidrIp) add({ kind: "cidr", cidr: range.CidrIp }, range.Description);
+    for (const range of permission.Ipv6Ranges ?? []) if (range.CidrIpv6) add({ kind: "cidr", cidr: range.CidrIpv6 }, range.Description);
+    for (const pair of permission.UserIdGroupPairs ?? []) {
+      const group = pair.GroupId ?? pair.GroupName;
+      if (group) add({ kind: "group", group }, pair.Description);
+    }
+    for (const prefixList of permission.PrefixListIds ?? []) if (prefixList.PrefixListId) add({ kind: "prefix-list", id: prefixList.PrefixListId }, prefixList.Description);
+  }
+  return rules;
+}
+
 export const securityGroupViews = defineView<SecurityGroupView>({
   name: "security-group",
   fromTemplate(template: ResolvedTemplate) {
@@ -143,5 +198,27 @@ export const securityGroupViews = defineView<SecurityGroupView>({
       }
     }
     return [...views.values()];
+  },
+  fromLive(scope) {
+    const reader = scope.session.reader(Ec2Reader);
+    const views: SecurityGroupView[] = [];
+    for (const resource of liveResourcesOfType(scope, "AWS::EC2::SecurityGroup")) {
+      const group = reader.securityGroup(resource.physicalId);
+      if (!group) continue;
+      const at = ["Resources", resource.logicalId];
+      const view: SecurityGroupView = {
+        logicalId: resource.logicalId,
+        type: resource.type,
+        physicalId: group.GroupId!,
+        ingress: liveRules(group.IpPermissions ?? [], "ingress", at),
+        egress: liveRules(group.IpPermissionsEgress ?? [], "egress", at),
+      };
+      if (group.VpcId) view.vpcId = group.VpcId;
+      if (group.Description) view.description = group.Description;
+      const interfaces = reader.networkInterfacesOf(group.GroupId!);
+      if (interfaces) view.networkInterfaces = interfaces.map(attachedInterface);
+      views.push(view);
+    }
+    return views;
   },
 });

@@ -1,8 +1,10 @@
+import type { NetworkAcl, RouteTable } from "@aws-sdk/client-ec2";
+import { Ec2Reader } from "../live/ec2.ts";
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { listValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
-import { aclTarget } from "./network-acl.ts";
-import { defineView, resourcesOfType, type ResourceView } from "./view.ts";
+import { aclTarget, liveNamer } from "./network-acl.ts";
+import { defineView, liveResourcesOfType, resourcesOfType, type ResourceView } from "./view.ts";
 
 export interface FlowLogSummary {
   /** Logical id of the AWS::EC2::FlowLog (a flow-log id live). */
@@ -16,7 +18,7 @@ export interface FlowLogSummary {
 export type SubnetAcl = { kind: "default" } | { kind: "custom"; id: string } | { kind: "unknown"; text: string };
 
 export interface SubnetSummary {
-  /** Logical id (a subnet id live). */
+  /** Logical id (live: the stack's logical id of the subnet, or its subnet id when the stack does not create it). */
   id: string;
   /**
    * "public" when its route table sends traffic to an internet gateway, "private" when it does not (a subnet with no
@@ -32,8 +34,8 @@ export interface SubnetSummary {
 
 export interface VpcView extends ResourceView {
   cidrBlock: unknown;
-  /** Flow logs whose resource is this VPC (subnet and interface flow logs do not cover the whole VPC). */
-  flowLogs: FlowLogSummary[];
+  /** Flow logs whose resource is this VPC (subnet and interface flow logs do not cover the whole VPC); undefined live when they could not be read. */
+  flowLogs: FlowLogSummary[] | undefined;
   subnets: SubnetSummary[];
 }
 
@@ -61,7 +63,7 @@ export const vpcViews = defineView<VpcView>({
       const named = properties.ResourceId !== undefined ? [properties.ResourceId] : listValue(properties.ResourceIds);
       for (const vpcId of new Set(named.map((value) => logicalIdOf(value, "AWS::EC2::VPC")))) {
         const view = vpcId !== undefined ? views.get(vpcId) : undefined;
-        view?.flowLogs.push({ id: flowLog.logicalId, trafficType: properties.TrafficType, destinationType: properties.LogDestinationType ?? "cloud-watch-logs", at: ["Resources", flowLog.logicalId] });
+        view?.flowLogs?.push({ id: flowLog.logicalId, trafficType: properties.TrafficType, destinationType: properties.LogDestinationType ?? "cloud-watch-logs", at: ["Resources", flowLog.logicalId] });
       }
     }
 
@@ -100,4 +102,53 @@ export const vpcViews = defineView<VpcView>({
     }
     return [...views.values()];
   },
+  fromLive(scope) {
+    const reader = scope.session.reader(Ec2Reader);
+    const views: VpcView[] = [];
+    const name = liveNamer(scope);
+    for (const resource of liveResourcesOfType(scope, "AWS::EC2::VPC")) {
+      const vpc = reader.vpc(resource.physicalId);
+      if (!vpc) continue;
+      const at: TemplatePath = ["Resources", resource.logicalId];
+      const flowLogs = reader.flowLogsOf(resource.physicalId)?.map((flowLog) => ({ id: flowLog.FlowLogId!, trafficType: flowLog.TrafficType, destinationType: flowLog.LogDestinationType, at }));
+      const acls = reader.networkAclsOf(resource.physicalId);
+      const tables = reader.routeTablesOf(resource.physicalId);
+      views.push({
+        logicalId: resource.logicalId,
+        type: resource.type,
+        physicalId: resource.physicalId,
+        cidrBlock: vpc.CidrBlock,
+        flowLogs,
+        subnets: acls && tables ? liveSubnets(acls, tables, name, at) : [],
+      });
+    }
+    return views;
+  },
 });
+
+/** Every subnet of the VPC is associated with exactly one network ACL, so the ACL associations list the subnets. */
+function liveSubnets(acls: NetworkAcl[], tables: RouteTable[], name: (physicalId: string) => string, at: TemplatePath): SubnetSummary[] {
+  const internetRoute = (table: RouteTable | undefined): string | undefined => {
+    const route = table?.Routes?.find((candidate) => candidate.GatewayId?.startsWith("igw-") && candidate.State !== "blackhole");
+    return route ? `${table!.RouteTableId} routes ${route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock ?? "?"} to ${route.GatewayId}` : undefined;
+  };
+  const mainTable = tables.find((table) => table.Associations?.some((association) => association.Main));
+  const subnets: SubnetSummary[] = [];
+  for (const acl of acls) {
+    for (const association of acl.Associations ?? []) {
+      const subnetId = association.SubnetId;
+      if (!subnetId) continue;
+      const table = tables.find((candidate) => candidate.Associations?.some((tableAssociation) => tableAssociation.SubnetId === subnetId)) ?? mainTable;
+      const route = internetRoute(table);
+      const summary: SubnetSummary = {
+        id: name(subnetId),
+        tier: table === undefined ? "unknown" : route ? "public" : "private",
+        networkAcl: acl.IsDefault ? { kind: "default" } : { kind: "custom", id: name(acl.NetworkAclId!) },
+        at,
+      };
+      if (route) summary.internetRoute = route;
+      subnets.push(summary);
+    }
+  }
+  return subnets.sort((a, b) => a.id.localeCompare(b.id));
+}

@@ -1,5 +1,5 @@
-import { display, isSymbolic, stringValue } from "../../template/values.ts";
-import { ec2InstanceViews, type ComputeKind } from "../../views/ec2-instance.ts";
+import { display, isSymbolic, stringValue, Unknown } from "../../template/values.ts";
+import { ec2InstanceViews, liveLabel, type ComputeKind, type Ec2InstanceView } from "../../views/ec2-instance.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
 const KIND_NAMES: Record<ComputeKind, string> = {
@@ -7,6 +7,23 @@ const KIND_NAMES: Record<ComputeKind, string> = {
   "launch-template": "launch template",
   "launch-configuration": "launch configuration",
 };
+
+/**
+ * HttpTokens as the template intends it and as it is in force live, equal on both sides when the intent holds. A
+ * template instance that leaves it to its launch template, its AMI or the account's IMDS defaults fixes nothing
+ * (Unknown: never drift); a launch template that leaves it out is compared as left out, since its live data says so too.
+ */
+function httpTokensOf(machine: Ec2InstanceView): unknown {
+  const options = machine.metadataOptions;
+  if (machine.kind === "launch-configuration") return undefined;
+  if (options.inheritedFrom !== undefined) return new Unknown(`HttpTokens of launch template ${options.inheritedFrom}`);
+  const tokens = options.httpTokens;
+  const live = machine.at === undefined;
+  // A live value that could not be read is undefined: the read failure is reported, not a difference.
+  if (isSymbolic(tokens)) return live ? undefined : tokens;
+  if (tokens === undefined) return machine.kind === "instance" && !live ? new Unknown("HttpTokens the AMI or the account's IMDS defaults give") : undefined;
+  return stringValue(tokens)?.toLowerCase() ?? new Unknown(`HttpTokens ${display(tokens)}`);
+}
 
 export default defineRule({
   id: "ec2-imdsv1-allowed",
@@ -37,9 +54,9 @@ export default defineRule({
       const tokens = options.httpTokens;
       if (isSymbolic(tokens) || stringValue(tokens)?.toLowerCase() === "required") continue;
       if (tokens !== undefined && stringValue(tokens) === undefined) continue;
-      const what = `${KIND_NAMES[machine.kind]} ${machine.logicalId}`;
+      const what = `${KIND_NAMES[machine.kind]} ${machine.logicalId}${liveLabel(machine)}`;
       hits.push({
-        resource: { logicalId: machine.logicalId, type: machine.type },
+        resource: { logicalId: machine.logicalId, type: machine.type, ...(machine.physicalId ? { physicalId: machine.physicalId } : {}) },
         path: options.at,
         message:
           tokens === undefined
@@ -50,4 +67,5 @@ export default defineRule({
     }
     return hits;
   },
+  drift: [{ view: ec2InstanceViews, property: "HttpTokens", value: httpTokensOf }],
 });

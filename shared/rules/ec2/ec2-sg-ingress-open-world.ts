@@ -1,14 +1,19 @@
-import { describeRule, isWorld, securityGroupViews, type SecurityGroupRule } from "../../views/security-group.ts";
+import { describeRule, isWorld, securityGroupViews, type SecurityGroupRule, type SecurityGroupView } from "../../views/security-group.ts";
 import { defineRule, type Hit, type RuleContext } from "../rule.ts";
 import { adminPortsOf, ingressDetail } from "./admin-ports.ts";
 
 const LOAD_BALANCER_TYPES = new Set(["AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancing::LoadBalancer"]);
 const WEB_PORTS = new Set([80, 443]);
 
-/** The load balancers of the template that list the group in their SecurityGroups. */
-function loadBalancersUsing(context: RuleContext, groupId: string): string[] {
+/**
+ * The load balancers that use the group: live, those whose network interfaces list it; in a template, those that list
+ * the group in their SecurityGroups.
+ */
+function loadBalancersUsing(context: RuleContext, group: SecurityGroupView): string[] {
+  if (group.networkInterfaces) return [...new Set(group.networkInterfaces.flatMap((eni) => (eni.loadBalancer ? [eni.loadBalancer] : [])))];
   const template = context.template;
   if (!template) return [];
+  const groupId = group.logicalId;
   const users = template.graph
     .propertyUsersOf(groupId)
     .filter((reference) => reference.path[3] === "SecurityGroups")
@@ -31,7 +36,7 @@ export default defineRule({
     "that reach an administration or database port are reported by ec2-sg-ingress-open-admin-port instead. HTTP (80) " +
     "or HTTPS (443) open on a load balancer's own security group is the normal shape of a public site and is reported " +
     "at low, as a reminder to restrict it (to CloudFront's managed prefix list, for example) when the site is not meant " +
-    "for everyone.",
+    "for everyone. Live, a load balancer's group is one that Elastic Load Balancing's network interfaces use.",
   remediation:
     "Restrict the rule's CidrIp/CidrIpv6 to the clients that need it, or reference the calling tier's security group " +
     "(SourceSecurityGroupId), the VPC CIDR or a managed prefix list (SourcePrefixListId). Put internet-facing services " +
@@ -46,7 +51,7 @@ export default defineRule({
       for (const rule of group.ingress) {
         if (!isWorld(rule.peer) || rule.peer.kind !== "cidr") continue;
         if (adminPortsOf(rule).length > 0) continue;
-        loadBalancers ??= loadBalancersUsing(context, group.logicalId);
+        loadBalancers ??= loadBalancersUsing(context, group);
         const lowered = isSingleWebPort(rule) && loadBalancers.length > 0;
         const declared = rule.declaredBy ? ` (declared by ${rule.declaredBy})` : "";
         hits.push({

@@ -1,7 +1,7 @@
 import type { ResolvedTemplate } from "../../template/resolve.ts";
 import { isRecord, stringValue } from "../../template/values.ts";
 import { securityGroupViews } from "../../views/security-group.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { defineRule, type Hit, type RuleContext } from "../rule.ts";
 
 /** Resources whose mention of a group is a rule about traffic, not an attachment of the group to anything. */
 const RULE_TYPES = new Set(["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"]);
@@ -12,6 +12,20 @@ function namesGroup(node: unknown, name: string, underGroupKey: boolean): boolea
   if (Array.isArray(node)) return node.some((item) => namesGroup(item, name, underGroupKey));
   if (!isRecord(node)) return false;
   return Object.entries(node).some(([key, value]) => namesGroup(value, name, underGroupKey || /securitygroup|groupset/i.test(key)));
+}
+
+/** Live: a group that no network interface lists is attached to nothing that runs (DescribeNetworkInterfaces). */
+function unattachedLive(context: RuleContext): Hit[] {
+  const hits: Hit[] = [];
+  for (const group of context.views(securityGroupViews)) {
+    if (group.type !== "AWS::EC2::SecurityGroup" || group.networkInterfaces === undefined || group.networkInterfaces.length > 0) continue;
+    hits.push({
+      resource: { logicalId: group.logicalId, type: group.type, ...(group.physicalId ? { physicalId: group.physicalId } : {}) },
+      message: `${group.logicalId} (${group.physicalId}) is not used by any network interface: no instance, load balancer, function, database or endpoint runs with it`,
+      evidence: { networkInterfaces: [] },
+    });
+  }
+  return hits;
 }
 
 function usersByName(resolved: ResolvedTemplate, name: string): string[] {
@@ -29,7 +43,8 @@ export default defineRule({
     "cache, ECS service, EFS mount target, VPC endpoint or other resource uses protects nothing. It is clutter that " +
     "misleads reviewers (the rules look like they guard something) and it is often the sign of a missing attachment: " +
     "the workload it was meant for runs with another, usually broader, group. Rules of other groups that name it as a " +
-    "source or destination, and Outputs, do not count as uses.",
+    "source or destination, and Outputs, do not count as uses. Live, a group is unused when no network interface lists " +
+    "it (a launch template whose Auto Scaling group has no instances running leaves its group unused too).",
   remediation:
     "Attach the group where it was meant to apply (SecurityGroupIds of the instance or launch template, VpcConfig of " +
     "the function, VPCSecurityGroups of the DB instance...), or delete it from the template.",
@@ -37,6 +52,7 @@ export default defineRule({
   anchors: ["prowler ec2_securitygroup_not_used"],
   judges: ["template", "live"],
   check(context) {
+    if (context.source === "live") return unattachedLive(context);
     const template = context.template;
     if (!template) return [];
     const { graph, resolved } = template;

@@ -1,4 +1,5 @@
 import type { Rule } from "../rule.ts";
+import ec2EbsDefaultEncryptionOff from "./ec2-ebs-default-encryption-off.ts";
 import ec2EbsUnencrypted from "./ec2-ebs-unencrypted.ts";
 import ec2Imdsv1Allowed from "./ec2-imdsv1-allowed.ts";
 import ec2SgEgressOutsideAllowlist from "./ec2-sg-egress-outside-allowlist.ts";
@@ -15,4 +16,5 @@ export const EC2_RULES: readonly Rule[] = [
   ec2SgUnattached,
   ec2Imdsv1Allowed,
   ec2EbsUnencrypted,
+  ec2EbsDefaultEncryptionOff,
 ];

@@ -18,7 +18,7 @@ export default defineRule({
   check(context) {
     const hits: Hit[] = [];
     for (const vpc of context.views(vpcViews)) {
-      if (vpc.flowLogs.length > 0) continue;
+      if (vpc.flowLogs === undefined || vpc.flowLogs.length > 0) continue;
       hits.push({
         resource: { logicalId: vpc.logicalId, type: vpc.type, ...(vpc.physicalId ? { physicalId: vpc.physicalId } : {}) },
         message: `VPC ${vpc.logicalId} has no flow log (no AWS::EC2::FlowLog with ResourceType VPC names it)`,
