@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { DEFAULT_POLICY, type Policy } from "./config/policy.ts";
 import type { Finding, ScanError } from "./findings/finding.ts";
-import { ACCOUNT_SCOPE_NAME, judgeLiveAccount, judgeLiveStack } from "./judge-live.ts";
+import { ACCOUNT_SCOPE_NAME, attachDeployedTemplate, judgeLiveAccount, judgeLiveStack } from "./judge-live.ts";
 import type { AwsTarget } from "./live/clients.ts";
 import { CloudFormationReader } from "./live/cloudformation.ts";
 import { CloudFormationDriftReader } from "./live/cloudformation-drift.ts";
@@ -65,15 +65,26 @@ export async function scanLive(options: LiveScanOptions): Promise<LiveScanResult
   let done = 0;
   for (const [index, session] of sessions.entries()) {
     const deployed = await readStacks(session, listed[index]!);
-    const readers = (options.readers ?? LIVE_READERS).map((Reader) => session.reader(Reader) as ServiceReader);
+    const Readers = options.readers ?? LIVE_READERS;
+    const readers = Readers.map((Reader) => session.reader(Reader) as ServiceReader);
     const allResources = deployed.flatMap((stack) => stack.live.resources);
-    await Promise.all(readers.map((reader) => reader.load?.(allResources)));
-    if (options.accountChecks) await Promise.all(readers.map((reader) => reader.loadAccount?.()));
+    const guarded = (position: number, step: string, work: (() => Promise<void> | undefined) | undefined) => guard(session, Readers[position]!, step, work);
+    await Promise.all(readers.map((reader, position) => guarded(position, "load", reader.load && (() => reader.load!(allResources)))));
+    await Promise.all(deployed.flatMap((stack) => readers.map((reader, position) => guarded(position, "loadStack", reader.loadStack && (() => reader.loadStack!(stack.live))))));
+    if (options.accountChecks) {
+      // Global services (IAM) answer the same in every region: read and judged once, in the first.
+      await Promise.all(readers.map((reader, position) => (index === 0 || !Readers[position]!.global ? guarded(position, "loadAccount", reader.loadAccount && (() => reader.loadAccount!())) : undefined)));
+    }
     if (options.cfnDrift) await session.reader(CloudFormationDriftReader).detect(deployed.map((stack) => stack.live.stack.id), options.cfnDriftWaitMs);
 
     const attributed = new Set<ReadFailure>();
     for (const stack of deployed) {
-      const judged = judgeLiveStack(stack.live, stack.parsed, { policy, ...(options.rules ? { rules: options.rules } : {}), ...(options.now ? { now: options.now } : {}) });
+      let judged: { findings: Finding[]; errors: ScanError[] };
+      try {
+        judged = judgeLiveStack(stack.live, stack.parsed, { policy, ...(options.rules ? { rules: options.rules } : {}), ...(options.now ? { now: options.now } : {}) });
+      } catch (error) {
+        judged = { findings: [], errors: [{ target: stack.live.stack.name, message: `the stack could not be judged (a StackWarden bug, please report it): ${(error as Error).stack ?? String(error)}` }] };
+      }
       result.findings.push(...judged.findings);
       result.errors.push(...stack.errors, ...judged.errors, ...failureErrors(stack.live, attributed));
       result.stacks.push({ name: stack.live.stack.name, region: session.region, resources: stack.live.resources.length });
@@ -98,6 +109,16 @@ export async function scanLive(options: LiveScanOptions): Promise<LiveScanResult
   }
   result.findings = sortFindings(result.findings);
   return result;
+}
+
+/** A reader that throws (a bug, not an AWS failure) costs what it was reading, never the scan. */
+async function guard(session: LiveSession, Reader: ServiceReaderClass<object>, step: string, work: (() => Promise<void> | undefined) | undefined): Promise<void> {
+  if (!work) return;
+  try {
+    await work();
+  } catch (error) {
+    session.fail(Reader.service, `${Reader.name}.${step}`, "error", `the reader failed (a StackWarden bug, please report it): ${(error as Error).message}`);
+  }
 }
 
 function targetOf(options: LiveScanOptions, region: string): AwsTarget {
@@ -157,9 +178,11 @@ async function readStacks(session: LiveSession, stacks: LiveStackInfo[]): Promis
     if (template) {
       try {
         stack.parsed = parseTemplate(template.body);
+        attachDeployedTemplate(stack.live, stack.parsed);
       } catch (error) {
-        if (!(error instanceof TemplateParseError)) throw error;
-        stack.errors.push({ target: info.name, message: `the deployed template could not be read: ${error.message}`, ...(error.position ? { location: error.position } : {}) });
+        const position = error instanceof TemplateParseError ? error.position : undefined;
+        stack.errors.push({ target: info.name, message: `the deployed template could not be read: ${(error as Error).message}`, ...(position ? { location: position } : {}) });
+        delete stack.parsed;
       }
     }
     deployed.push(stack);

@@ -59,6 +59,8 @@ export interface ServiceReader {
   load?(resources: readonly StackResource[]): Promise<void>;
   /** Fetches the region's account-level facts (EBS encryption by default, Security Hub, recorders...). */
   loadAccount?(): Promise<void>;
+  /** Fetches what only the stack's deployed template names (an AWS::IAM::Policy's roles outside the stack); after `load`. */
+  loadStack?(stack: LiveStack): Promise<void>;
 }
 
 /** A reader's class side: what it reads and which IAM actions that takes, known without a session (docs, the SAM role). */
@@ -70,6 +72,8 @@ export interface ServiceReaderClass<R extends object = ServiceReader> {
   readonly actions: readonly string[];
   /** CloudFormation resource types whose live configuration it reads. */
   readonly resourceTypes: readonly string[];
+  /** A global service (IAM): its account-level facts are read and judged in the scan's first region only. */
+  readonly global?: boolean;
 }
 
 export type CallResult<T> =

@@ -1,7 +1,10 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, Composite, display, isSymbolic, numberValue, ResourceAttribute, ResourceRef, stringValue, Unknown } from "../template/values.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import type { DBCluster, DBInstance } from "@aws-sdk/client-rds";
+import { NO_PERFORMANCE_INSIGHTS_CLASS, RdsReader } from "../live/rds.ts";
+import type { LiveScope, LiveStack } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /** A value the source fixes, or `Unknown` when it does not (a parameter without default, a value inherited from a snapshot). */
 export type Known<T> = T | Unknown;
@@ -68,8 +71,6 @@ export function pathOf(view: DbInstanceView, field: DbField): TemplatePath {
   return view.paths[field] ?? view.at ?? ["Resources", view.logicalId];
 }
 
-/** Burstable classes Performance Insights does not support (RDS for MySQL/MariaDB and Aurora MySQL say so outright). */
-const NO_PERFORMANCE_INSIGHTS_CLASS = /^db\.(t1|t2|t3|t4g)\.(micro|small)$/i;
 
 const PROPERTY: Record<DbField, { instance?: string; cluster?: string }> = {
   multiAz: { instance: "MultiAZ" },
@@ -342,6 +343,130 @@ function identifiers(resources: ResolvedResource[], property: string): Map<strin
   return byIdentifier;
 }
 
+/** Stack logical ids by lower-cased physical id, for one resource type: live references name identifiers, views name logical ids. */
+function logicalIdsByPhysicalId(stack: LiveStack, type: string): Map<string, string> {
+  return new Map(liveResourcesOfType(stack, type).map((resource) => [resource.physicalId.toLowerCase(), resource.logicalId]));
+}
+
+/** A live identifier (or ARN) as a view names it: the stack's logical id when the stack owns the resource. */
+function liveName(identifier: string | undefined, byPhysicalId: Map<string, string>): string | undefined {
+  if (identifier === undefined) return undefined;
+  const key = identifier.toLowerCase();
+  return byPhysicalId.get(key) ?? byPhysicalId.get(key.split(":").pop()!) ?? identifier;
+}
+
+function bool(value: unknown): boolean | undefined {
+  return typeof value === "boolean" ? value : undefined;
+}
+
+function count(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+interface LiveNames {
+  instances: Map<string, string>;
+  clusters: Map<string, string>;
+  subnetGroups: Map<string, string>;
+}
+
+function liveBase(resource: { logicalId: string; type: string; physicalId: string }, kind: "instance" | "cluster"): DbInstanceView {
+  return { logicalId: resource.logicalId, type: resource.type, physicalId: resource.physicalId, kind, aurora: false, defaulted: [], inherited: {}, paths: {} };
+}
+
+/** A DB instance as DescribeDBInstances gives it; the same split of fields between instance and cluster as fromTemplate. */
+function liveInstanceView(resource: { logicalId: string; type: string; physicalId: string }, instance: DBInstance, names: LiveNames): DbInstanceView {
+  const view = liveBase(resource, "instance");
+  const engine = instance.Engine?.toLowerCase();
+  if (engine !== undefined) view.engine = engine;
+  if (instance.DBInstanceClass !== undefined) view.instanceClass = instance.DBInstanceClass.toLowerCase();
+  const clusterId = liveName(instance.DBClusterIdentifier, names.clusters);
+  if (clusterId !== undefined) view.clusterId = clusterId;
+  const replicaOf = liveName(instance.ReadReplicaSourceDBInstanceIdentifier, names.instances);
+  if (replicaOf !== undefined) view.replicaOf = replicaOf;
+  if (instance.KmsKeyId !== undefined) view.kmsKeyId = instance.KmsKeyId;
+  const subnetGroup = liveName(instance.DBSubnetGroup?.DBSubnetGroupName, names.subnetGroups);
+  if (subnetGroup !== undefined) view.subnetGroup = subnetGroup;
+  view.aurora = (engine ?? "").startsWith("aurora") || view.clusterId !== undefined;
+
+  if (!view.aurora) {
+    setIfDefined(view, "multiAz", bool(instance.MultiAZ));
+    setIfDefined(view, "deletionProtection", bool(instance.DeletionProtection));
+    setIfDefined(view, "storageEncrypted", bool(instance.StorageEncrypted));
+    const retention = count(instance.BackupRetentionPeriod);
+    // A read replica keeps no automated backups unless told to; that is not a gap of the replica (as fromTemplate).
+    if (view.replicaOf === undefined || (retention ?? 0) > 0) setIfDefined(view, "backupRetentionDays", retention);
+  }
+  setIfDefined(view, "publiclyAccessible", bool(instance.PubliclyAccessible));
+
+  if ((engine ?? "").startsWith("custom-")) return view;
+  setIfDefined(view, "monitoringInterval", count(instance.MonitoringInterval));
+  if (instance.MonitoringRoleArn) view.monitoringRoleArn = instance.MonitoringRoleArn;
+  if (!NO_PERFORMANCE_INSIGHTS_CLASS.test(view.instanceClass as string ?? "")) setIfDefined(view, "performanceInsightsEnabled", bool(instance.PerformanceInsightsEnabled));
+  return view;
+}
+
+/** A DB cluster as DescribeDBClusters gives it: Aurora availability is its instance count, as fromTemplate counts them. */
+function liveClusterView(resource: { logicalId: string; type: string; physicalId: string }, cluster: DBCluster, names: LiveNames): DbInstanceView {
+  const view = liveBase(resource, "cluster");
+  const engine = cluster.Engine?.toLowerCase() ?? "";
+  if (cluster.Engine !== undefined) view.engine = engine;
+  view.engineMode = cluster.EngineMode?.toLowerCase() ?? "provisioned";
+  if (cluster.DBClusterInstanceClass !== undefined) view.instanceClass = cluster.DBClusterInstanceClass.toLowerCase();
+  const replicaOf = liveName(cluster.ReplicationSourceIdentifier, names.clusters);
+  if (replicaOf !== undefined) view.replicaOf = replicaOf;
+  if (cluster.GlobalClusterIdentifier) view.globalClusterId = cluster.GlobalClusterIdentifier;
+  if (cluster.KmsKeyId !== undefined) view.kmsKeyId = cluster.KmsKeyId;
+  const subnetGroup = liveName(cluster.DBSubnetGroup, names.subnetGroups);
+  if (subnetGroup !== undefined) view.subnetGroup = subnetGroup;
+  const multiAzCluster = view.instanceClass !== undefined && !engine.startsWith("aurora");
+  view.aurora = !multiAzCluster;
+
+  setIfDefined(view, "deletionProtection", bool(cluster.DeletionProtection));
+  setIfDefined(view, "backupRetentionDays", count(cluster.BackupRetentionPeriod));
+  setIfDefined(view, "storageEncrypted", bool(cluster.StorageEncrypted));
+  const members = Array.isArray(cluster.DBClusterMembers)
+    ? cluster.DBClusterMembers.flatMap((member) => (member.DBInstanceIdentifier ? [liveName(member.DBInstanceIdentifier, names.instances)!] : []))
+    : undefined;
+  if (members !== undefined) view.members = members;
+
+  if (multiAzCluster) {
+    setIfDefined(view, "publiclyAccessible", bool(cluster.PubliclyAccessible));
+    view.multiAz = true;
+    setIfDefined(view, "monitoringInterval", count(cluster.MonitoringInterval));
+    if (cluster.MonitoringRoleArn) view.monitoringRoleArn = cluster.MonitoringRoleArn;
+    setIfDefined(view, "performanceInsightsEnabled", bool(cluster.PerformanceInsightsEnabled));
+  } else if (members !== undefined && view.engineMode !== "serverless") {
+    // Aurora Serverless v1 places capacity itself: there are no instances to count.
+    view.multiAz = members.length >= 2;
+  }
+  return view;
+}
+
+function setIfDefined<K extends DbField>(view: DbInstanceView, field: K, value: DbInstanceView[K]): void {
+  if (value !== undefined) view[field] = value;
+}
+
+function fromLiveStack(scope: LiveScope): DbInstanceView[] {
+  if (scope.scope !== "stack") return [];
+  const reader = scope.session.reader(RdsReader);
+  const names: LiveNames = {
+    instances: logicalIdsByPhysicalId(scope, "AWS::RDS::DBInstance"),
+    clusters: logicalIdsByPhysicalId(scope, "AWS::RDS::DBCluster"),
+    subnetGroups: logicalIdsByPhysicalId(scope, "AWS::RDS::DBSubnetGroup"),
+  };
+  const views: DbInstanceView[] = [];
+  for (const resource of liveResourcesOfType(scope, "AWS::RDS::DBInstance", "AWS::RDS::DBCluster")) {
+    if (resource.type === "AWS::RDS::DBInstance") {
+      const instance = reader.instance(resource.physicalId);
+      if (instance) views.push(liveInstanceView(resource, instance, names));
+    } else {
+      const cluster = reader.cluster(resource.physicalId);
+      if (cluster) views.push(liveClusterView(resource, cluster, names));
+    }
+  }
+  return views;
+}
+
 export const dbInstanceViews = defineView<DbInstanceView>({
   name: "db-instance",
   fromTemplate(template: ResolvedTemplate) {
@@ -383,4 +508,5 @@ export const dbInstanceViews = defineView<DbInstanceView>({
     const order = [...template.resources.keys()];
     return [...clusterViews.values(), ...instanceViews.values()].sort((a, b) => order.indexOf(a.logicalId) - order.indexOf(b.logicalId));
   },
+  fromLive: fromLiveStack,
 });

@@ -2,8 +2,10 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { buildReferenceGraph } from "../template/graph.ts";
 import { Composite, isRecord, listValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
+import { IamReader, inlinePolicyResources, type IamPrincipalKind, type PolicyEntity } from "../live/iam.ts";
+import type { LiveScope, LiveStack } from "../live/session.ts";
 import { readPolicyDocument, type PolicyDocument } from "./policy-document.ts";
-import { defineView, propertyPath, type ResourceView } from "./view.ts";
+import { defineView, liveResourcesOfType, propertyPath, type ResourceView } from "./view.ts";
 
 export type PrincipalKind = "role" | "user" | "group";
 
@@ -46,10 +48,16 @@ export interface ManagedPolicyArnAttachment {
 export interface IamPrincipalView extends ResourceView {
   kind: PrincipalKind;
   name?: string;
-  managedPolicyArns: ManagedPolicyArnAttachment[];
+  /** Undefined when the attached policies could not be read (live). */
+  managedPolicyArns?: ManagedPolicyArnAttachment[];
   permissionsBoundary?: ManagedPolicyArnAttachment;
   /** Roles only: who may assume the role. A trust policy, never an identity policy. */
   trustPolicy?: PolicyDocument;
+  /**
+   * The principal's own inline policies by name (its Policies property; not those of AWS::IAM::Policy resources).
+   * Undefined when a name is not fixed (template) or a document could not be read (live).
+   */
+  inlinePolicies?: Record<string, PolicyDocument>;
 }
 
 const PRINCIPAL_TYPES: Record<string, PrincipalKind> = {
@@ -119,14 +127,15 @@ function managedPolicyNamed(arn: unknown, template: ResolvedTemplate, index: Tem
 
 function principalOf(resource: ResolvedResource, kind: PrincipalKind, template: ResolvedTemplate, index: TemplateIndex): IamPrincipalView {
   const { logicalId, properties } = resource;
-  const view: IamPrincipalView = { logicalId, type: resource.type, at: ["Resources", logicalId], kind, managedPolicyArns: [] };
+  const managedPolicyArns: ManagedPolicyArnAttachment[] = [];
+  const view: IamPrincipalView = { logicalId, type: resource.type, at: ["Resources", logicalId], kind, managedPolicyArns };
   const name = comparable(properties[NAME_PROPERTY[kind]]);
   if (name !== undefined) view.name = name;
   listValue(properties.ManagedPolicyArns).forEach((arn, position) => {
     const attachment: ManagedPolicyArnAttachment = { arn, at: propertyPath(logicalId, "ManagedPolicyArns", position) };
     const policy = managedPolicyNamed(arn, template, index);
     if (policy) attachment.policyLogicalId = policy;
-    view.managedPolicyArns.push(attachment);
+    managedPolicyArns.push(attachment);
   });
   if (kind !== "group" && properties.PermissionsBoundary !== undefined) {
     const boundary: ManagedPolicyArnAttachment = { arn: properties.PermissionsBoundary, at: propertyPath(logicalId, "PermissionsBoundary") };
@@ -163,22 +172,28 @@ function buildIamViews(template: ResolvedTemplate): IamViews {
     if (!kind) continue;
     const principal = principalOf(resource, kind, template, index);
     principals.push(principal);
+    const inlinePolicies: Record<string, PolicyDocument> = {};
+    let namesFixed = true;
     listValue(resource.properties.Policies).forEach((entry, position) => {
       if (!isRecord(entry)) return;
       const policyName = stringValue(entry.PolicyName);
+      const document = readPolicyDocument(entry.PolicyDocument, propertyPath(resource.logicalId, "Policies", position, "PolicyDocument"));
+      if (policyName === undefined) namesFixed = false;
+      else inlinePolicies[policyName] = document;
       policies.push({
         logicalId: resource.logicalId,
         type: resource.type,
         at: propertyPath(resource.logicalId, "Policies", position),
         policyKind: "inline",
         ...(policyName !== undefined ? { policyName } : {}),
-        document: readPolicyDocument(entry.PolicyDocument, propertyPath(resource.logicalId, "Policies", position, "PolicyDocument")),
+        document,
         attachedTo: [selfAttachment(principal)],
         boundaryOf: [],
         referencedElsewhere: false,
         key: `Policies/${policyName ?? position}`,
       });
     });
+    if (namesFixed) principal.inlinePolicies = inlinePolicies;
   }
 
   const graph = buildReferenceGraph(template.source.body);
@@ -198,7 +213,7 @@ function buildIamViews(template: ResolvedTemplate): IamViews {
     let referencedElsewhere = false;
     if (resource.type === "AWS::IAM::ManagedPolicy") {
       for (const principal of principals) {
-        if (principal.managedPolicyArns.some((attachment) => attachment.policyLogicalId === logicalId)) attachedTo.push(selfAttachment(principal));
+        if (principal.managedPolicyArns?.some((attachment) => attachment.policyLogicalId === logicalId)) attachedTo.push(selfAttachment(principal));
         if (principal.permissionsBoundary?.policyLogicalId === logicalId) boundaryOf.push(selfAttachment(principal));
       }
       referencedElsewhere = graph
@@ -224,16 +239,139 @@ function buildIamViews(template: ResolvedTemplate): IamViews {
   return views;
 }
 
+
+const liveBuilt = new WeakMap<LiveStack, IamViews>();
+
+/** Where the template writes the principal's inline policy of that name, else the principal itself. */
+function inlinePolicyPath(template: ResolvedTemplate | undefined, logicalId: string, policyName: string) {
+  const entries = listValue(template?.resources.get(logicalId)?.properties.Policies);
+  const position = entries.findIndex((entry) => isRecord(entry) && stringValue(entry.PolicyName) === policyName);
+  return position >= 0 ? propertyPath(logicalId, "Policies", position, "PolicyDocument") : ["Resources", logicalId];
+}
+
+/** The same views from what IamReader read for the stack: documents as IAM holds them, attachments as IAM lists them. */
+function buildLiveIamViews(stack: LiveStack): IamViews {
+  const cached = liveBuilt.get(stack);
+  if (cached) return cached;
+  const reader = stack.session.reader(IamReader);
+  const principalLogicalIds = new Map<string, string>();
+  const managedLogicalIds = new Map<string, string>();
+  for (const resource of liveResourcesOfType(stack, ...Object.keys(PRINCIPAL_TYPES))) principalLogicalIds.set(`${PRINCIPAL_TYPES[resource.type]}:${resource.physicalId}`, resource.logicalId);
+  for (const resource of liveResourcesOfType(stack, "AWS::IAM::ManagedPolicy")) managedLogicalIds.set(resource.physicalId, resource.logicalId);
+  const attachment = (entity: PolicyEntity): PolicyAttachment => {
+    const logicalId = principalLogicalIds.get(`${entity.kind}:${entity.name}`);
+    return { kind: entity.kind, name: entity.name, ...(logicalId !== undefined ? { logicalId } : {}) };
+  };
+  const physicalIdOf = (logicalId: string) => stack.resources.find((resource) => resource.logicalId === logicalId)?.physicalId;
+  const policyResources = stack.template ? inlinePolicyResources(stack.template, physicalIdOf) : [];
+  // Inline policies an AWS::IAM::Policy of the stack puts on a principal are that resource's, not the principal's own.
+  const claimed = new Set(policyResources.flatMap((policy) => policy.principals.map((principal) => `${principal.kind}:${principal.name}:${policy.policyName}`)));
+
+  const principals: IamPrincipalView[] = [];
+  const policies: IamPolicyView[] = [];
+  const livePrincipals: { kind: IamPrincipalKind; name: string; attached: string[]; boundary?: string }[] = [];
+  for (const resource of liveResourcesOfType(stack, ...Object.keys(PRINCIPAL_TYPES))) {
+    const kind = PRINCIPAL_TYPES[resource.type]!;
+    const live = reader.principal(kind, resource.physicalId);
+    if (!live) continue;
+    const { logicalId } = resource;
+    const view: IamPrincipalView = { logicalId, type: resource.type, physicalId: resource.physicalId, kind, name: live.name };
+    if (live.attachedPolicies) {
+      view.managedPolicyArns = live.attachedPolicies.map((policy) => {
+        const policyLogicalId = managedLogicalIds.get(policy.arn);
+        return { arn: policy.arn, at: propertyPath(logicalId, "ManagedPolicyArns"), ...(policyLogicalId !== undefined ? { policyLogicalId } : {}) };
+      });
+    }
+    if (live.permissionsBoundaryArn) {
+      const policyLogicalId = managedLogicalIds.get(live.permissionsBoundaryArn);
+      view.permissionsBoundary = { arn: live.permissionsBoundaryArn, at: propertyPath(logicalId, "PermissionsBoundary"), ...(policyLogicalId !== undefined ? { policyLogicalId } : {}) };
+    }
+    if (live.trustPolicy) view.trustPolicy = readPolicyDocument(live.trustPolicy, propertyPath(logicalId, "AssumeRolePolicyDocument"));
+    livePrincipals.push({ kind, name: live.name, attached: (live.attachedPolicies ?? []).map((policy) => policy.arn), ...(live.permissionsBoundaryArn ? { boundary: live.permissionsBoundaryArn } : {}) });
+    principals.push(view);
+    if (!live.inlinePolicies) continue;
+    const own: Record<string, PolicyDocument> = {};
+    let complete = true;
+    for (const [policyName, raw] of live.inlinePolicies) {
+      if (claimed.has(`${kind}:${live.name}:${policyName}`)) continue;
+      if (!raw) {
+        complete = false;
+        continue;
+      }
+      const document = readPolicyDocument(raw, inlinePolicyPath(stack.template, logicalId, policyName));
+      own[policyName] = document;
+      policies.push({
+        logicalId, type: resource.type, physicalId: resource.physicalId, policyKind: "inline", policyName, document,
+        attachedTo: [attachment({ kind, name: live.name })], boundaryOf: [], referencedElsewhere: false, key: `Policies/${policyName}`,
+      });
+    }
+    if (complete) view.inlinePolicies = own;
+  }
+
+  const existing = new Map(liveResourcesOfType(stack, ...Object.keys(POLICY_RESOURCE_TYPES)).map((resource) => [resource.logicalId, resource.physicalId]));
+  for (const policy of policyResources) {
+    const physicalId = existing.get(policy.logicalId);
+    if (physicalId === undefined) continue;
+    const copies = policy.principals.flatMap((principal) => {
+      const document = reader.principal(principal.kind, principal.name)?.inlinePolicies?.get(policy.policyName);
+      return document ? [{ principal, document }] : [];
+    });
+    // Not on any principal that could be read: deleted out of band, or its principals are not readable.
+    if (copies.length === 0) continue;
+    policies.push({
+      logicalId: policy.logicalId, type: policy.type, physicalId, policyKind: "inline", policyName: policy.policyName,
+      document: readPolicyDocument(copies[0]!.document, propertyPath(policy.logicalId, "PolicyDocument")),
+      attachedTo: copies.map((copy) => attachment(copy.principal)), boundaryOf: [], referencedElsewhere: false, key: "PolicyDocument",
+    });
+  }
+
+  for (const resource of liveResourcesOfType(stack, "AWS::IAM::ManagedPolicy")) {
+    const live = reader.managedPolicy(resource.physicalId);
+    if (!live?.document) continue;
+    const arn = resource.physicalId;
+    // IAM's listing, completed by what the stack's principals say (some endpoints leave boundaries out of the listing).
+    const attachedTo = uniqueEntities([...(live.attachedTo ?? []), ...livePrincipals.filter((principal) => principal.attached.includes(arn))]);
+    const boundaryOf = uniqueEntities([...(live.boundaryOf ?? []), ...livePrincipals.filter((principal) => principal.boundary === arn)]);
+    policies.push({
+      logicalId: resource.logicalId, type: resource.type, physicalId: arn, policyKind: "managed", policyName: live.name,
+      document: readPolicyDocument(live.document, propertyPath(resource.logicalId, "PolicyDocument")),
+      attachedTo: attachedTo.map(attachment), boundaryOf: boundaryOf.map(attachment),
+      // Attachments IAM could not list may exist: the policy is not known to be unattached.
+      referencedElsewhere: live.attachedTo === undefined,
+      key: "PolicyDocument",
+    });
+  }
+  const order = new Map(stack.resources.map((resource, position) => [resource.logicalId, position]));
+  const byStackOrder = (a: ResourceView, b: ResourceView) => (order.get(a.logicalId) ?? 0) - (order.get(b.logicalId) ?? 0);
+  const views = { principals: principals.sort(byStackOrder), policies: policies.sort(byStackOrder) };
+  liveBuilt.set(stack, views);
+  return views;
+}
+
+const POLICY_RESOURCE_TYPES: Record<string, true> = { "AWS::IAM::Policy": true, "AWS::IAM::RolePolicy": true, "AWS::IAM::UserPolicy": true, "AWS::IAM::GroupPolicy": true };
+
+function uniqueEntities(entities: PolicyEntity[]): PolicyEntity[] {
+  const seen = new Map<string, PolicyEntity>();
+  for (const entity of entities) seen.set(`${entity.kind}:${entity.name}`, { kind: entity.kind, name: entity.name });
+  return [...seen.values()];
+}
+
+function liveViews(scope: LiveScope): IamViews | undefined {
+  return scope.scope === "stack" ? buildLiveIamViews(scope) : undefined;
+}
+
 /** Every identity-policy document of the template, with the principals it applies to. Trust policies are not here. */
 export const iamPolicyViews = defineView<IamPolicyView>({
   name: "iam-policy",
   fromTemplate: (template) => buildIamViews(template).policies,
+  fromLive: (scope) => liveViews(scope)?.policies ?? [],
 });
 
 /** Every IAM role, user and group of the template with its managed-policy ARNs and permissions boundary. */
 export const iamPrincipalViews = defineView<IamPrincipalView>({
   name: "iam-principal",
   fromTemplate: (template) => buildIamViews(template).principals,
+  fromLive: (scope) => liveViews(scope)?.principals ?? [],
 });
 
 /** True for a document that only serves as a permissions boundary (it grants nothing by itself). */

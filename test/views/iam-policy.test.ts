@@ -97,7 +97,7 @@ test("describes principals with their managed policy ARNs, boundary and trust po
   const { principals } = build();
   const role = principals.find((principal) => principal.logicalId === "AppRole")!;
   assert.equal(role.kind, "role");
-  assert.deepEqual(role.managedPolicyArns.map((attachment) => attachment.policyLogicalId ?? attachment.arn), ["Shared", "arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+  assert.deepEqual((role.managedPolicyArns ?? []).map((attachment) => attachment.policyLogicalId ?? attachment.arn), ["Shared", "arn:aws:iam::aws:policy/ReadOnlyAccess"]);
   assert.equal(role.permissionsBoundary?.policyLogicalId, "Boundary");
   assert.deepEqual(role.trustPolicy?.statements[0]!.principals?.service, ["lambda.amazonaws.com"]);
   assert.deepEqual(principals.map((principal) => principal.logicalId).sort(), ["Admins", "AppRole"]);

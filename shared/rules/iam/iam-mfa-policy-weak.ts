@@ -1,8 +1,9 @@
-import { booleanValue } from "../../template/values.ts";
+import { booleanValue, Unknown } from "../../template/values.ts";
 import { iamPolicyViews, type IamPolicyView } from "../../views/iam-policy.ts";
 import { actionMatches, type PolicyStatement } from "../../views/policy-document.ts";
 import { defineRule, type Hit } from "../rule.ts";
 import { policyLabel, statementKey, statementLabel } from "./actions.ts";
+import { normaliseStatement } from "./drift.ts";
 
 const MFA_KEY = "aws:multifactorauthpresent";
 
@@ -79,6 +80,7 @@ export default defineRule({
   seeds: ["003 §7", "004 §3"],
   anchors: [],
   judges: ["template", "live", "drift"],
+  drift: [{ view: iamPolicyViews, property: "MfaPolicy", value: mfaPolicyValue }],
   check(context) {
     const hits: Hit[] = [];
     for (const policy of context.views(iamPolicyViews)) {
@@ -161,4 +163,18 @@ function coversAbsentKeyElsewhere(statement: PolicyStatement, denies: PolicyStat
 
 function isUnattachedManagedPolicy(policy: IamPolicyView): boolean {
   return policy.policyKind === "managed" && policy.attachedTo.length === 0 && policy.boundaryOf.length === 0 && !policy.referencedElsewhere;
+}
+
+/**
+ * A deny-unless-MFA policy as drift compares it: its MFA statements and whether anything uses it. Documents that are
+ * a principal's inline policies are compared on the principal (InlinePolicies); documents without such a statement on
+ * either side compare as not applicable.
+ */
+function mfaPolicyValue(policy: IamPolicyView): unknown {
+  if (policy.key !== "PolicyDocument") return undefined;
+  const denies = policy.document.statements.filter(isDenyUnlessMfa);
+  if (denies.length === 0) return undefined;
+  const used = policy.attachedTo.length > 0 || policy.boundaryOf.length > 0;
+  if (!used && policy.referencedElsewhere) return policy.at !== undefined ? new Unknown("it may be attached where the template cannot show") : undefined;
+  return { statements: denies.map(normaliseStatement).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))), attached: used };
 }

@@ -1,6 +1,7 @@
-import { iamPolicyViews, isBoundaryOnly } from "../../views/iam-policy.ts";
+import { iamPolicyViews, iamPrincipalViews, isBoundaryOnly } from "../../views/iam-policy.ts";
 import { resourceIsWildcard } from "../../views/policy-document.ts";
 import { defineRule, type Hit } from "../rule.ts";
+import { inlinePoliciesValue, policyStatementsValue } from "./drift.ts";
 import { attachmentNote, isFullWildcard, isServiceWildcard, policyLabel, statementKey, statementLabel } from "./actions.ts";
 
 export default defineRule({
@@ -19,6 +20,10 @@ export default defineRule({
   seeds: ["002 §4"],
   anchors: ["cfn_nag F3", "cfn_nag F4", "checkov CKV_AWS_62", "checkov CKV_AWS_63", "cdk-nag IAM5", "securityhub IAM.1"],
   judges: ["template", "live", "drift"],
+  drift: [
+    { view: iamPolicyViews, property: "PolicyStatements", value: policyStatementsValue },
+    { view: iamPrincipalViews, property: "InlinePolicies", value: inlinePoliciesValue },
+  ],
   check(context) {
     const hits: Hit[] = [];
     for (const policy of context.views(iamPolicyViews)) {

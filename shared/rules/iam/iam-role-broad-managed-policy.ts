@@ -1,6 +1,7 @@
 import { stringValue } from "../../template/values.ts";
 import { iamPrincipalViews } from "../../views/iam-policy.ts";
 import { defineRule, type Hit } from "../rule.ts";
+import { managedPolicyArnsValue } from "./drift.ts";
 
 /** The AWS managed policy an ARN names (arn:<partition>:iam::aws:policy/[path/]Name), or undefined. */
 function awsManagedPolicyName(arn: unknown): string | undefined {
@@ -50,10 +51,11 @@ export default defineRule({
   seeds: ["004 §2"],
   anchors: ["cdk-nag IAM4", "prowler iam_aws_attached_policy_no_administrative_privileges"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: iamPrincipalViews, property: "ManagedPolicyArns", value: managedPolicyArnsValue }],
   check(context) {
     const hits: Hit[] = [];
     for (const principal of context.views(iamPrincipalViews)) {
-      for (const attachment of principal.managedPolicyArns) {
+      for (const attachment of principal.managedPolicyArns ?? []) {
         const name = awsManagedPolicyName(attachment.arn);
         if (name === undefined) continue;
         const resource = { logicalId: principal.logicalId, type: principal.type, ...(principal.physicalId ? { physicalId: principal.physicalId } : {}) };

@@ -1,6 +1,6 @@
-import { dbInstanceViews, pathOf } from "../../views/db-instance.ts";
+import { dbInstanceViews, pathOf, type DbInstanceView } from "../../views/db-instance.ts";
 import { defineRule, type Hit } from "../rule.ts";
-import { dbEvidence, dbResource, describeDb, origin } from "./shared.ts";
+import { dbEvidence, dbResource, describeDb, origin, driftValue } from "./shared.ts";
 
 const MINIMUM_DAYS = 7;
 
@@ -19,6 +19,7 @@ export default defineRule({
   seeds: ["004 §9"],
   anchors: ["securityhub RDS.11"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: dbInstanceViews, property: "BackupRetentionPeriod", value: (view: DbInstanceView) => driftValue(view, "backupRetentionDays") }],
   check(context) {
     const hits: Hit[] = [];
     for (const db of context.views(dbInstanceViews)) {

@@ -1,6 +1,6 @@
-import { dbInstanceViews, pathOf } from "../../views/db-instance.ts";
+import { dbInstanceViews, pathOf, type DbInstanceView } from "../../views/db-instance.ts";
 import { defineRule, type Hit } from "../rule.ts";
-import { dbEvidence, dbResource, describeDb, origin } from "./shared.ts";
+import { dbEvidence, dbResource, describeDb, origin, driftValue } from "./shared.ts";
 
 export default defineRule({
   id: "rds-deletion-protection-off",
@@ -15,6 +15,7 @@ export default defineRule({
   seeds: ["003 §4"],
   anchors: ["cfn_nag F80", "securityhub RDS.8"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: dbInstanceViews, property: "DeletionProtection", value: (view: DbInstanceView) => driftValue(view, "deletionProtection") }],
   check(context) {
     const hits: Hit[] = [];
     for (const db of context.views(dbInstanceViews)) {

@@ -2,7 +2,7 @@ import { dbInstanceViews, pathOf } from "../../views/db-instance.ts";
 import { isRecord, stringValue } from "../../template/values.ts";
 import { defineRule, type Hit, type RuleContext } from "../rule.ts";
 import type { DbInstanceView } from "../../views/db-instance.ts";
-import { dbEvidence, dbResource, describeDb } from "./shared.ts";
+import { dbEvidence, dbResource, describeDb, driftValue, ownMonitoring } from "./shared.ts";
 
 function howOff(db: DbInstanceView): string {
   const cluster = db.inherited.monitoringInterval;
@@ -65,6 +65,7 @@ export default defineRule({
   seeds: ["001 §3"],
   anchors: ["checkov CKV_AWS_118", "securityhub RDS.6"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: dbInstanceViews, property: "MonitoringInterval", value: (view: DbInstanceView) => driftValue(view, "monitoringInterval", ownMonitoring(view)) }],
   check(context) {
     const hits: Hit[] = [];
     for (const db of context.views(dbInstanceViews)) {

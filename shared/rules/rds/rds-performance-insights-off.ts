@@ -1,6 +1,6 @@
-import { dbInstanceViews, pathOf } from "../../views/db-instance.ts";
+import { dbInstanceViews, pathOf, type DbInstanceView } from "../../views/db-instance.ts";
 import { defineRule, type Hit } from "../rule.ts";
-import { dbEvidence, dbResource, describeDb, origin } from "./shared.ts";
+import { dbEvidence, dbResource, describeDb, origin, driftValue, ownMonitoring } from "./shared.ts";
 
 export default defineRule({
   id: "rds-performance-insights-off",
@@ -18,6 +18,7 @@ export default defineRule({
   seeds: ["003 §4"],
   anchors: [],
   judges: ["template", "live", "drift"],
+  drift: [{ view: dbInstanceViews, property: "PerformanceInsights", value: (view: DbInstanceView) => driftValue(view, "performanceInsightsEnabled", ownMonitoring(view)) }],
   check(context) {
     const hits: Hit[] = [];
     for (const db of context.views(dbInstanceViews)) {

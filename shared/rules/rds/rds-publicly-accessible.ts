@@ -1,6 +1,6 @@
 import { dbInstanceViews, pathOf, type DbInstanceView } from "../../views/db-instance.ts";
 import { defineRule, type Hit } from "../rule.ts";
-import { dbEvidence, dbResource, describeDb } from "./shared.ts";
+import { dbEvidence, dbResource, describeDb, driftValue } from "./shared.ts";
 
 function publicSubnets(db: DbInstanceView): string[] {
   return Array.isArray(db.publicSubnets) ? db.publicSubnets : [];
@@ -26,6 +26,7 @@ export default defineRule({
   seeds: ["003 §4"],
   anchors: ["cfn_nag F22", "checkov CKV_AWS_17", "securityhub RDS.2"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: dbInstanceViews, property: "PubliclyAccessible", value: (view: DbInstanceView) => driftValue(view, "publiclyAccessible", !view.defaulted.includes("publiclyAccessible")) }],
   check(context) {
     const hits: Hit[] = [];
     for (const db of context.views(dbInstanceViews)) {

@@ -1,6 +1,6 @@
-import { dbInstanceViews, pathOf } from "../../views/db-instance.ts";
+import { dbInstanceViews, pathOf, type DbInstanceView } from "../../views/db-instance.ts";
 import { defineRule, type Hit } from "../rule.ts";
-import { dbEvidence, dbResource, origin } from "./shared.ts";
+import { dbEvidence, dbResource, origin, driftValue } from "./shared.ts";
 
 export default defineRule({
   id: "rds-single-az",
@@ -20,6 +20,7 @@ export default defineRule({
   seeds: ["000 §4", "003 §4"],
   anchors: ["checkov CKV_AWS_157", "prowler rds_instance_multi_az", "securityhub RDS.5"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: dbInstanceViews, property: "MultiAZ", value: (view: DbInstanceView) => driftValue(view, "multiAz") }],
   check(context) {
     const hits: Hit[] = [];
     for (const db of context.views(dbInstanceViews)) {
@@ -28,9 +29,10 @@ export default defineRule({
         hits.push({
           resource: dbResource(db),
           path: db.at,
-          message:
-            `No DB instance of this template joins Aurora DB cluster ${db.logicalId}: unless instances are added outside the ` +
-            "template it has no writer and nothing to fail over to (reported at medium because instances may live elsewhere)",
+          message: context.source === "template"
+            ? `No DB instance of this template joins Aurora DB cluster ${db.logicalId}: unless instances are added outside the ` +
+              "template it has no writer and nothing to fail over to (reported at medium because instances may live elsewhere)"
+            : `Aurora DB cluster ${db.logicalId} has no DB instance: it has no writer and nothing to fail over to (reported at medium: no data is served from it today)`,
           severity: "medium",
           evidence: { ...dbEvidence(db), members: [] },
         });

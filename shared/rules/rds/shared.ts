@@ -1,4 +1,4 @@
-import { display } from "../../template/values.ts";
+import { display, Unknown } from "../../template/values.ts";
 import type { DbField, DbInstanceView } from "../../views/db-instance.ts";
 import type { Hit } from "../rule.ts";
 
@@ -27,4 +27,20 @@ export function dbEvidence(view: DbInstanceView, ...fields: DbField[]): Record<s
   const defaulted = fields.filter((field) => view.defaulted.includes(field));
   if (defaulted.length > 0) evidence.defaulted = defaulted;
   return evidence;
+}
+
+/**
+ * A field's value for drift. A template view that does not fix the field (not written and no CloudFormation default, a
+ * value taken from a snapshot or another resource, AWS's guess about the VPC) states no intent: Unknown, never drift.
+ */
+export function driftValue(view: DbInstanceView, field: DbField, intent = true): boolean | number | Unknown | undefined {
+  const value = view[field];
+  const isTemplateView = view.at !== undefined;
+  if ((typeof value === "boolean" || typeof value === "number") && (intent || !isTemplateView)) return value;
+  return isTemplateView ? new Unknown(`${field} is not fixed by the template`) : undefined;
+}
+
+/** Monitoring and Performance Insights of an Aurora cluster are what its instances inherit: the instances are compared. */
+export function ownMonitoring(view: DbInstanceView): boolean {
+  return !(view.kind === "cluster" && view.aurora);
 }

@@ -1,0 +1,427 @@
+import {
+  GetGroupPolicyCommand,
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListEntitiesForPolicyCommand,
+  ListGroupPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
+  ListUsersCommand,
+  type AttachedPolicy,
+} from "@aws-sdk/client-iam";
+import type { ResolvedTemplate } from "../template/resolve.ts";
+import { listValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
+import { inParallel, type LiveSession, type LiveStack, type ServiceReader, type StackResource } from "./session.ts";
+
+export type IamPrincipalKind = "role" | "user" | "group";
+
+/** A role, user or group as IAM describes it. A field whose read failed is undefined (the failure is recorded). */
+export interface LivePrincipal {
+  kind: IamPrincipalKind;
+  name: string;
+  arn?: string;
+  permissionsBoundaryArn?: string;
+  /** Roles: the trust policy, parsed JSON; undefined when it could not be read. */
+  trustPolicy?: Record<string, unknown>;
+  /**
+   * Inline policies by name, each document parsed JSON (undefined when that document could not be read or parsed);
+   * the map is undefined when the names could not be listed.
+   */
+  inlinePolicies?: Map<string, Record<string, unknown> | undefined>;
+  /** Attached managed policies; undefined when they could not be listed. */
+  attachedPolicies?: { name: string; arn: string }[];
+}
+
+export interface PolicyEntity {
+  kind: IamPrincipalKind;
+  name: string;
+}
+
+/** A customer managed policy: its default version's document and who uses it. */
+export interface LiveManagedPolicy {
+  arn: string;
+  name: string;
+  /** The default version's document, parsed JSON; undefined when it could not be read. */
+  document?: Record<string, unknown>;
+  /** Principals it is attached to; undefined when they could not be listed. */
+  attachedTo?: PolicyEntity[];
+  /** Principals that use it as permissions boundary; undefined when they could not be listed. */
+  boundaryOf?: PolicyEntity[];
+}
+
+export interface LiveAccessKey {
+  userName: string;
+  accessKeyId: string;
+  /** "Active" or "Inactive". */
+  status: string;
+  created: Date;
+}
+
+const PRINCIPAL_TYPES: Record<string, IamPrincipalKind> = {
+  "AWS::IAM::Role": "role",
+  "AWS::IAM::User": "user",
+  "AWS::IAM::Group": "group",
+};
+
+/** Inline-policy resources: their documents live on the principals they name (in the deployed template), read with those principals. */
+const INLINE_POLICY_TYPES = ["AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::IAM::UserPolicy", "AWS::IAM::GroupPolicy"];
+
+const PRINCIPAL_CONCURRENCY = 8;
+const DOCUMENT_CONCURRENCY = 4;
+
+export type ParsedDocument = { ok: true; document: Record<string, unknown> } | { ok: false; problem: string };
+
+/**
+ * A policy document as IAM returns it: URL-encoded JSON (real AWS), or plain JSON (GetPolicyVersion on some
+ * emulators). Anything else (an object, Python repr text with single quotes and True/False) is a response AWS does
+ * not send: the problem says what came back.
+ */
+export function parsePolicyDocumentText(text: unknown): ParsedDocument {
+  if (typeof text !== "string") return { ok: false, problem: `a ${text === null ? "null" : typeof text} instead of URL-encoded JSON text` };
+  let decoded = text.trim();
+  if (!decoded.startsWith("{")) {
+    try {
+      decoded = decodeURIComponent(decoded.replace(/\+/g, "%20")).trim();
+    } catch {
+      return { ok: false, problem: "text that is neither JSON nor URL-encoded JSON" };
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(decoded);
+  } catch {
+    const pythonRepr = /^\{\s*'/.test(decoded) || /:\s*(True|False|None)\b/.test(decoded);
+    return { ok: false, problem: pythonRepr ? "Python repr text (single quotes, True/False), not JSON" : "text that is not JSON" };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return { ok: false, problem: "JSON that is not a policy object" };
+  return { ok: true, document: value as Record<string, unknown> };
+}
+
+/** An inline-policy resource of a deployed template (AWS::IAM::Policy, RolePolicy...): the policy name it puts on each principal. */
+export interface InlinePolicyResource {
+  logicalId: string;
+  type: string;
+  policyName: string;
+  /** The principals, by name (a Ref of a stack principal becomes its physical id); logicalId when the stack holds it. */
+  principals: { kind: IamPrincipalKind; name: string; logicalId?: string }[];
+}
+
+const POLICY_PRINCIPAL_PROPERTIES: Record<string, [string, IamPrincipalKind][]> = {
+  "AWS::IAM::Policy": [["Roles", "role"], ["Users", "user"], ["Groups", "group"]],
+  "AWS::IAM::RolePolicy": [["RoleName", "role"]],
+  "AWS::IAM::UserPolicy": [["UserName", "user"]],
+  "AWS::IAM::GroupPolicy": [["GroupName", "group"]],
+};
+
+/**
+ * The inline-policy resources of the deployed template with the principals each names. Their documents are read from
+ * those principals (IAM has no API from the resource's generated physical id to the policy). A principal whose name
+ * the template does not fix is left out.
+ */
+export function inlinePolicyResources(template: ResolvedTemplate, physicalIdOf: (logicalId: string) => string | undefined): InlinePolicyResource[] {
+  const found: InlinePolicyResource[] = [];
+  for (const resource of template.resources.values()) {
+    const properties = POLICY_PRINCIPAL_PROPERTIES[resource.type];
+    const policyName = stringValue(resource.properties.PolicyName);
+    if (!properties || policyName === undefined) continue;
+    const principals: InlinePolicyResource["principals"] = [];
+    for (const [property, kind] of properties) {
+      for (const entry of listValue(resource.properties[property])) {
+        if (entry instanceof ResourceRef || entry instanceof ResourceAttribute) {
+          const name = physicalIdOf(entry.logicalId);
+          if (name !== undefined && PRINCIPAL_TYPES[entry.type] === kind) principals.push({ kind, name, logicalId: entry.logicalId });
+          continue;
+        }
+        const name = stringValue(entry);
+        if (name !== undefined) principals.push({ kind, name });
+      }
+    }
+    found.push({ logicalId: resource.logicalId, type: resource.type, policyName, principals });
+  }
+  return found;
+}
+
+interface PrincipalOperations {
+  listInline: string;
+  getInline: string;
+  listAttached: string;
+}
+
+const OPERATIONS: Record<IamPrincipalKind, PrincipalOperations> = {
+  role: { listInline: "ListRolePolicies", getInline: "GetRolePolicy", listAttached: "ListAttachedRolePolicies" },
+  user: { listInline: "ListUserPolicies", getInline: "GetUserPolicy", listAttached: "ListAttachedUserPolicies" },
+  group: { listInline: "ListGroupPolicies", getInline: "GetGroupPolicy", listAttached: "ListAttachedGroupPolicies" },
+};
+
+function principalKey(kind: IamPrincipalKind, name: string): string {
+  return `${kind}:${name}`;
+}
+
+/**
+ * Reads IAM roles, users and groups (GetRole/GetUser with the permissions boundary, inline policies listed and read,
+ * attached managed policies listed), customer managed policies (GetPolicy, the default version's document, who uses
+ * it), and account-wide the users' access keys. AWS managed policies are judged by name: their documents are not read.
+ */
+export class IamReader implements ServiceReader {
+  static readonly service = "iam";
+  static readonly global = true;
+  static readonly actions = [
+    "iam:GetRole",
+    "iam:ListRolePolicies",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:GetUser",
+    "iam:ListUserPolicies",
+    "iam:GetUserPolicy",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListGroupPolicies",
+    "iam:GetGroupPolicy",
+    "iam:ListAttachedGroupPolicies",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListEntitiesForPolicy",
+    "iam:ListUsers",
+    "iam:ListAccessKeys",
+  ] as const;
+  static readonly resourceTypes = [...Object.keys(PRINCIPAL_TYPES), "AWS::IAM::ManagedPolicy", ...INLINE_POLICY_TYPES];
+
+  private readonly principals = new Map<string, LivePrincipal>();
+  private readonly managedPolicies = new Map<string, LiveManagedPolicy>();
+  private readonly requested = new Set<string>();
+  private keys: LiveAccessKey[] | undefined;
+  private accountLoaded = false;
+
+  constructor(private readonly session: LiveSession) {}
+
+  async load(resources: readonly StackResource[]): Promise<void> {
+    const principals: { kind: IamPrincipalKind; name: string }[] = [];
+    const policies: string[] = [];
+    for (const resource of resources) {
+      if (resource.physicalId === undefined || resource.status === "DELETE_COMPLETE") continue;
+      const kind = PRINCIPAL_TYPES[resource.type];
+      if (kind) principals.push({ kind, name: resource.physicalId });
+      else if (resource.type === "AWS::IAM::ManagedPolicy" && !this.requested.has(`policy:${resource.physicalId}`)) {
+        this.requested.add(`policy:${resource.physicalId}`);
+        policies.push(resource.physicalId);
+      }
+    }
+    await Promise.all([this.loadPrincipals(principals), inParallel(policies, PRINCIPAL_CONCURRENCY, (arn) => this.loadManagedPolicy(arn))]);
+  }
+
+  /**
+   * Reads roles, users and groups not read yet in this scan; also for principals named outside the stack's resources
+   * (an AWS::IAM::Policy of the stack naming an existing role).
+   */
+  async loadPrincipals(principals: readonly { kind: IamPrincipalKind; name: string }[]): Promise<void> {
+    const fresh: { kind: IamPrincipalKind; name: string }[] = [];
+    for (const principal of principals) {
+      const key = principalKey(principal.kind, principal.name);
+      if (this.requested.has(key)) continue;
+      this.requested.add(key);
+      fresh.push(principal);
+    }
+    await inParallel(fresh, PRINCIPAL_CONCURRENCY, (principal) => this.loadPrincipal(principal.kind, principal.name));
+  }
+
+  /**
+   * Reads the principals the stack's inline-policy resources name that are not resources of the stack (an existing
+   * role named in Roles). It needs the resolved deployed template, which load() does not get.
+   */
+  async loadStack(stack: LiveStack): Promise<void> {
+    if (!stack.template) return;
+    const physicalIdOf = (logicalId: string) => stack.resources.find((resource) => resource.logicalId === logicalId)?.physicalId;
+    await this.loadPrincipals(inlinePolicyResources(stack.template, physicalIdOf).flatMap((policy) => policy.principals));
+  }
+
+  async loadAccount(): Promise<void> {
+    if (this.accountLoaded) return;
+    this.accountLoaded = true;
+    const pages = await this.session.paginate("iam", "ListUsers", (marker) => this.client().send(new ListUsersCommand({ ...(marker ? { Marker: marker } : {}) })), nextMarker);
+    if (!pages) return;
+    const userNames = pages.flatMap((page) => (page.Users ?? []).flatMap((user) => (typeof user.UserName === "string" ? [user.UserName] : [])));
+    const keys: LiveAccessKey[] = [];
+    await inParallel(userNames, PRINCIPAL_CONCURRENCY, async (userName) => {
+      const keyPages = await this.session.paginate(
+        "iam",
+        "ListAccessKeys",
+        (marker) => this.client().send(new ListAccessKeysCommand({ UserName: userName, ...(marker ? { Marker: marker } : {}) })),
+        nextMarker,
+        { target: userName },
+      );
+      for (const key of (keyPages ?? []).flatMap((page) => page.AccessKeyMetadata ?? [])) {
+        if (typeof key.AccessKeyId !== "string" || typeof key.Status !== "string" || !(key.CreateDate instanceof Date) || Number.isNaN(key.CreateDate.getTime())) {
+          this.session.fail("iam", "ListAccessKeys", "malformed-response", `ListAccessKeys returned an access key of user ${userName} without AccessKeyId, Status or CreateDate: its age is not judged`, userName);
+          continue;
+        }
+        keys.push({ userName, accessKeyId: key.AccessKeyId, status: key.Status, created: key.CreateDate });
+      }
+    });
+    this.keys = keys.sort((a, b) => a.userName.localeCompare(b.userName) || a.accessKeyId.localeCompare(b.accessKeyId));
+  }
+
+  /** The role, user or group as read; undefined when it does not exist, was not asked for, or could not be read. */
+  principal(kind: IamPrincipalKind, name: string): LivePrincipal | undefined {
+    return this.principals.get(principalKey(kind, name));
+  }
+
+  managedPolicy(arn: string): LiveManagedPolicy | undefined {
+    return this.managedPolicies.get(arn);
+  }
+
+  /** Every access key of every user of the account; undefined until loadAccount ran, or when the users could not be listed. */
+  accessKeys(): readonly LiveAccessKey[] | undefined {
+    return this.keys;
+  }
+
+  private client(): IAMClient {
+    return this.session.client(IAMClient);
+  }
+
+  private async loadPrincipal(kind: IamPrincipalKind, name: string): Promise<void> {
+    const principal: LivePrincipal = { kind, name };
+    if (kind !== "group") {
+      // Groups have no boundary and no trust policy: their inline and attached listings say all this reader needs.
+      const found = await this.readIdentity(principal);
+      if (!found) return;
+    }
+    const operations = OPERATIONS[kind];
+    const [inlineNames, attached] = await Promise.all([
+      this.session.paginate("iam", operations.listInline, (marker) => listInline(this.client(), kind, name, marker), nextMarker, { target: name }),
+      this.session.paginate("iam", operations.listAttached, (marker) => listAttached(this.client(), kind, name, marker), nextMarker, { target: name }),
+    ]);
+    // Nothing could be read (the group does not exist, or access is denied): no principal, and the failures say why.
+    if (!inlineNames && !attached) return;
+    if (attached) {
+      principal.attachedPolicies = attached.flatMap((page) => page.AttachedPolicies ?? []).flatMap((policy) =>
+        typeof policy.PolicyArn === "string" ? [{ name: policy.PolicyName ?? policy.PolicyArn.split("/").pop()!, arn: policy.PolicyArn }] : [],
+      );
+    }
+    if (inlineNames) {
+      const names = inlineNames.flatMap((page) => page.PolicyNames ?? []);
+      const inline = new Map<string, Record<string, unknown> | undefined>(names.map((policyName) => [policyName, undefined]));
+      await inParallel(names, DOCUMENT_CONCURRENCY, async (policyName) => {
+        const result = await this.session.call("iam", operations.getInline, () => getInline(this.client(), kind, name, policyName), { target: name });
+        if (!result.ok) return;
+        const parsed = parsePolicyDocumentText(result.value.PolicyDocument);
+        if (parsed.ok) inline.set(policyName, parsed.document);
+        else this.session.fail("iam", operations.getInline, "malformed-response", `${operations.getInline} returned the inline policy ${policyName} of ${kind} ${name} as ${parsed.problem}: that policy is not judged`, name);
+      });
+      principal.inlinePolicies = inline;
+    }
+    this.principals.set(principalKey(kind, name), principal);
+  }
+
+  /** GetRole / GetUser: ARN, permissions boundary, trust policy. False when the principal does not exist or could not be read. */
+  private async readIdentity(principal: LivePrincipal): Promise<boolean> {
+    if (principal.kind === "role") {
+      const result = await this.session.call("iam", "GetRole", () => this.client().send(new GetRoleCommand({ RoleName: principal.name })), { target: principal.name });
+      if (!result.ok || !result.value.Role) return false;
+      const role = result.value.Role;
+      if (role.Arn) principal.arn = role.Arn;
+      if (role.PermissionsBoundary?.PermissionsBoundaryArn) principal.permissionsBoundaryArn = role.PermissionsBoundary.PermissionsBoundaryArn;
+      const trust = parsePolicyDocumentText(role.AssumeRolePolicyDocument);
+      if (trust.ok) principal.trustPolicy = trust.document;
+      else this.session.fail("iam", "GetRole", "malformed-response", `GetRole returned the trust policy of role ${principal.name} as ${trust.problem}: it is not judged`, principal.name);
+      return true;
+    }
+    const result = await this.session.call("iam", "GetUser", () => this.client().send(new GetUserCommand({ UserName: principal.name })), { target: principal.name });
+    if (!result.ok || !result.value.User) return false;
+    const user = result.value.User;
+    if (user.Arn) principal.arn = user.Arn;
+    if (user.PermissionsBoundary?.PermissionsBoundaryArn) principal.permissionsBoundaryArn = user.PermissionsBoundary.PermissionsBoundaryArn;
+    return true;
+  }
+
+  private async loadManagedPolicy(arn: string): Promise<void> {
+    const result = await this.session.call("iam", "GetPolicy", () => this.client().send(new GetPolicyCommand({ PolicyArn: arn })), { target: arn });
+    if (!result.ok) return;
+    const policy = result.value.Policy;
+    if (!policy || typeof policy.DefaultVersionId !== "string") {
+      this.session.fail("iam", "GetPolicy", "malformed-response", `GetPolicy returned policy ${arn} without DefaultVersionId: its document is not judged`, arn);
+      return;
+    }
+    const managed: LiveManagedPolicy = { arn, name: policy.PolicyName ?? arn.split("/").pop()! };
+    const versionId = policy.DefaultVersionId;
+    await Promise.all([
+      (async () => {
+        const version = await this.session.call("iam", "GetPolicyVersion", () => this.client().send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: versionId })), { target: arn });
+        if (!version.ok) return;
+        const parsed = parsePolicyDocumentText(version.value.PolicyVersion?.Document);
+        if (parsed.ok) managed.document = parsed.document;
+        else this.session.fail("iam", "GetPolicyVersion", "malformed-response", `GetPolicyVersion returned version ${versionId} of policy ${arn} as ${parsed.problem}: it is not judged`, arn);
+      })(),
+      (async () => {
+        // The counts spare a listing for the usual policy that is attached and is nobody's boundary.
+        if (policy.AttachmentCount === 0) managed.attachedTo = [];
+        else {
+          const entities = await this.entities(arn, "PermissionsPolicy");
+          if (entities) managed.attachedTo = entities;
+        }
+      })(),
+      (async () => {
+        if (policy.PermissionsBoundaryUsageCount === undefined || policy.PermissionsBoundaryUsageCount === 0) managed.boundaryOf = [];
+        else {
+          const entities = await this.entities(arn, "PermissionsBoundary");
+          if (entities) managed.boundaryOf = entities;
+        }
+      })(),
+    ]);
+    this.managedPolicies.set(arn, managed);
+  }
+
+  private async entities(arn: string, usage: "PermissionsPolicy" | "PermissionsBoundary"): Promise<PolicyEntity[] | undefined> {
+    const pages = await this.session.paginate(
+      "iam",
+      "ListEntitiesForPolicy",
+      (marker) => this.client().send(new ListEntitiesForPolicyCommand({ PolicyArn: arn, PolicyUsageFilter: usage, ...(marker ? { Marker: marker } : {}) })),
+      nextMarker,
+      { target: arn },
+    );
+    if (!pages) return undefined;
+    const entities: PolicyEntity[] = [];
+    for (const page of pages) {
+      for (const role of page.PolicyRoles ?? []) if (role.RoleName) entities.push({ kind: "role", name: role.RoleName });
+      for (const user of page.PolicyUsers ?? []) if (user.UserName) entities.push({ kind: "user", name: user.UserName });
+      for (const group of page.PolicyGroups ?? []) if (group.GroupName) entities.push({ kind: "group", name: group.GroupName });
+    }
+    return entities;
+  }
+}
+
+function nextMarker(page: { IsTruncated?: boolean | undefined; Marker?: string | undefined }): string | undefined {
+  return page.IsTruncated ? page.Marker : undefined;
+}
+
+interface Paged {
+  IsTruncated?: boolean | undefined;
+  Marker?: string | undefined;
+}
+
+function listInline(client: IAMClient, kind: IamPrincipalKind, name: string, marker: string | undefined): Promise<Paged & { PolicyNames?: string[] | undefined }> {
+  const paging = marker ? { Marker: marker } : {};
+  if (kind === "role") return client.send(new ListRolePoliciesCommand({ RoleName: name, ...paging }));
+  if (kind === "user") return client.send(new ListUserPoliciesCommand({ UserName: name, ...paging }));
+  return client.send(new ListGroupPoliciesCommand({ GroupName: name, ...paging }));
+}
+
+function listAttached(client: IAMClient, kind: IamPrincipalKind, name: string, marker: string | undefined): Promise<Paged & { AttachedPolicies?: AttachedPolicy[] | undefined }> {
+  const paging = marker ? { Marker: marker } : {};
+  if (kind === "role") return client.send(new ListAttachedRolePoliciesCommand({ RoleName: name, ...paging }));
+  if (kind === "user") return client.send(new ListAttachedUserPoliciesCommand({ UserName: name, ...paging }));
+  return client.send(new ListAttachedGroupPoliciesCommand({ GroupName: name, ...paging }));
+}
+
+function getInline(client: IAMClient, kind: IamPrincipalKind, name: string, policyName: string): Promise<{ PolicyDocument?: string | undefined }> {
+  if (kind === "role") return client.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+  if (kind === "user") return client.send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }));
+  return client.send(new GetGroupPolicyCommand({ GroupName: name, PolicyName: policyName }));
+}
