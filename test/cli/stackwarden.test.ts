@@ -80,14 +80,28 @@ describe("stackwarden CLI: exit codes", { concurrency: true }, () => {
     assert.equal(result.report.summary.bySeverity.critical, 1);
   });
 
-  it("rejects unknown options such as the live-stack flags with exit 2 and one line on stderr", async () => {
-    const flags = ["--stack", "--all-stacks", "--region", "--endpoint-url"];
-    const results = await Promise.all(flags.map((flag) => run([flag, "x", at("clean.yaml")])));
-    for (const [index, flag] of flags.entries()) {
+  it("rejects an unknown option with exit 2 and one line on stderr", async () => {
+    const result = await run(["--stacks", "x", at("clean.yaml")]);
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^stackwarden: Unknown option '--stacks'/);
+  });
+
+  it("rejects live flags used wrongly with exit 2 and a line that says why", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--region", "eu-west-1", at("clean.yaml")], /--region needs --stack NAME or --all-stacks/],
+      [["--stack", "app", at("clean.yaml"), "--region", "eu-west-1"], /template files or --stack\/--all-stacks, not both/],
+      [["--stack", "app", "--all-stacks", "--region", "eu-west-1"], /--stack or --all-stacks, not both/],
+      [["--stack", "app", "--region", "Ireland"], /--region "Ireland" is not a region name/],
+      [["--stack", "app", "--region", "eu-west-1", "--endpoint-url", "localhost:5000"], /--endpoint-url must be an http\(s\) URL/],
+      [["--stack", "app"], /no region: pass --region R/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => run(args, { AWS_REGION: "", AWS_DEFAULT_REGION: "" })));
+    for (const [index, [args, message]] of cases.entries()) {
       const result = results[index]!;
-      assert.equal(result.status, 2, flag);
+      assert.equal(result.status, 2, args.join(" "));
       assert.equal(result.stdout, "");
-      assert.match(result.stderr, new RegExp(`^stackwarden: Unknown option '${flag}'`));
+      assert.match(result.stderr, message, args.join(" "));
     }
   });
 
