@@ -93,9 +93,10 @@ export class CloudFormationReader {
     );
     if (!pages) return undefined;
     const resources: StackResource[] = [];
+    let blank = 0;
     for (const summary of pages.flatMap((page) => page.StackResourceSummaries ?? [])) {
       if (!summary.LogicalResourceId || !summary.ResourceType) {
-        this.session.fail("cloudformation", "ListStackResources", "malformed-response", `ListStackResources returned a resource without a logical id or type in ${stackId}`, stackId);
+        blank += 1;
         continue;
       }
       resources.push({
@@ -104,6 +105,10 @@ export class CloudFormationReader {
         status: summary.ResourceStatus ?? "UNKNOWN",
         ...(summary.PhysicalResourceId ? { physicalId: summary.PhysicalResourceId } : {}),
       });
+    }
+    if (blank > 0) {
+      // The resources these entries stand for cannot be told apart: any the template declares but the list lacks may be one of them.
+      this.session.fail("cloudformation", "ListStackResources", "malformed-response", `ListStackResources returned ${blank} ${blank === 1 ? "entry" : "entries"} without a logical id or type`, stackId);
     }
     return resources;
   }

@@ -2,7 +2,9 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, isRecord, listValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
 import { pointsAt, recordAt, referencedLogicalIds } from "./references.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { ApiGatewayReader, type LiveApiStage, type LiveRestApi, type LiveRestMethod } from "../live/apigateway.ts";
+import type { LiveScope, LiveStack } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /** A deployed stage of a REST, HTTP or WebSocket API. */
 export interface ApiStageView extends ResourceView {
@@ -172,7 +174,63 @@ export const restApiViews = defineView<RestApiView>({
     }
     return views;
   },
+
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(ApiGatewayReader);
+    return liveResourcesOfType(scope, "AWS::ApiGateway::RestApi").flatMap((resource) => {
+      const api = reader.restApi(resource.physicalId);
+      if (!api) return [];
+      const declared = scope.template?.resources.get(resource.logicalId);
+      const view: RestApiView = {
+        logicalId: resource.logicalId,
+        type: resource.type,
+        physicalId: api.id,
+        endpointTypesDeclared: declared !== undefined && declared.properties.EndpointConfiguration !== undefined,
+        methods: liveMethods(api, resource.logicalId, scope),
+        definitionElsewhere: false,
+      };
+      if (api.name !== undefined) view.name = api.name;
+      if (api.endpointTypes !== undefined) view.endpointTypes = api.endpointTypes;
+      return [view];
+    });
+  },
 });
+
+/** The deployed template's AWS::ApiGateway::Method resources of an API, by "VERB /path", so live findings land on them. */
+function methodLogicalIds(apiLogicalId: string, template: ResolvedTemplate | undefined): Map<string, string> {
+  const byRoute = new Map<string, string>();
+  if (!template) return byRoute;
+  for (const method of resourcesOfType(template, "AWS::ApiGateway::Method")) {
+    if (!pointsAt(method.properties.RestApiId, apiLogicalId)) continue;
+    const verb = stringValue(method.properties.HttpMethod)?.toUpperCase();
+    const path = resourcePathOf(method.properties.ResourceId, template);
+    if (verb !== undefined && path !== undefined) byRoute.set(`${verb} ${path}`, method.logicalId);
+  }
+  return byRoute;
+}
+
+function liveMethods(api: LiveRestApi, apiLogicalId: string, scope: LiveStack): ApiMethodView[] {
+  const logicalIds = methodLogicalIds(apiLogicalId, scope.template);
+  return (api.methods ?? []).map((method: LiveRestMethod) => {
+    const logicalId = logicalIds.get(`${method.httpMethod} ${method.path}`);
+    const view: ApiMethodView = {
+      httpMethod: method.httpMethod,
+      path: method.path,
+      takesInput: BODY_METHODS.has(method.httpMethod) || Object.keys(method.requestModels).length > 0 || requiredParameters(method.requestParameters),
+      at: ["Resources", logicalId ?? apiLogicalId],
+    };
+    if (logicalId !== undefined) view.logicalId = logicalId;
+    if (method.authorizationType !== undefined) view.authorizationType = method.authorizationType;
+    if (method.authorizerId !== undefined) view.authorizerId = method.authorizerId;
+    if (method.requestValidatorId !== undefined) {
+      // A validator the listing did not return (or could not be read) is unknown: the rule gives it the benefit of the doubt.
+      const validator = api.validators?.get(method.requestValidatorId);
+      view.validation = validator ? { validatesBody: validator.validatesBody, validatesParameters: validator.validatesParameters, ...(validator.name !== undefined ? { name: validator.name } : {}) } : {};
+    }
+    return view;
+  });
+}
 
 function valueAt(properties: Record<string, unknown>, path: string[]): unknown {
   let node: unknown = properties;
@@ -249,4 +307,103 @@ export const apiStageViews = defineView<ApiStageView>({
     }
     return views;
   },
+
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    return liveStageViews(scope);
+  },
 });
+
+interface LiveApi {
+  logicalId: string;
+  id: string;
+  protocol: ApiStageView["protocol"];
+  stages: LiveApiStage[];
+}
+
+/**
+ * The stages of the stack's APIs that a stack resource creates: an AWS::ApiGateway::Stage or AWS::ApiGatewayV2::Stage
+ * (physical id: the stage name), a Deployment that names a StageName, an HTTP API's quick-create $default stage. Which
+ * API a stage belongs to comes from the deployed template, else from the only API of the stack holding a stage of that name.
+ */
+function liveStageViews(scope: LiveStack): ApiStageView[] {
+  const reader = scope.session.reader(ApiGatewayReader);
+  const template = scope.template;
+  const restApis = new Map<string, LiveApi>();
+  for (const resource of liveResourcesOfType(scope, "AWS::ApiGateway::RestApi")) {
+    const stages = reader.restApi(resource.physicalId)?.stages;
+    if (stages) restApis.set(resource.logicalId, { logicalId: resource.logicalId, id: resource.physicalId, protocol: "REST", stages });
+  }
+  const v2Apis = new Map<string, LiveApi>();
+  for (const resource of liveResourcesOfType(scope, "AWS::ApiGatewayV2::Api")) {
+    const api = reader.v2Api(resource.physicalId);
+    if (api?.stages) v2Apis.set(resource.logicalId, { logicalId: resource.logicalId, id: resource.physicalId, protocol: api.protocol, stages: api.stages });
+  }
+  const apiFor = (logicalId: string, property: string, apis: Map<string, LiveApi>, wanted: (stage: LiveApiStage) => boolean): { api: LiveApi; stage: LiveApiStage } | undefined => {
+    const declared = template?.resources.get(logicalId)?.properties[property];
+    const referenced = referencedLogicalIds(declared);
+    const literal = stringValue(declared);
+    // Without the deployed template any API of the stack may hold the stage; an API the template names by import or
+    // parameter is outside the stack, so none of the stack's can.
+    const candidates =
+      declared === undefined
+        ? [...apis.values()]
+        : referenced.length > 0
+          ? referenced.flatMap((id) => (apis.has(id) ? [apis.get(id)!] : []))
+          : [...apis.values()].filter((api) => api.id === literal);
+    const matches = candidates.flatMap((api) => api.stages.filter(wanted).map((stage) => ({ api, stage })));
+    return matches.length === 1 ? matches[0] : undefined;
+  };
+  const view = (resource: { logicalId: string; type: string; physicalId?: string }, found: { api: LiveApi; stage: LiveApiStage }, declaredAs: ApiStageView["declaredAs"], accessLogPath: string[]): ApiStageView => {
+    const result: ApiStageView = {
+      logicalId: resource.logicalId,
+      type: resource.type,
+      stageName: found.stage.name,
+      api: found.api.logicalId,
+      declaredAs,
+      accessLogAt: propertyPath(resource.logicalId, ...accessLogPath),
+    };
+    // The stack resource's own id: the stage name for a Stage, the deployment id for a Deployment, the API id for quick create.
+    if (resource.physicalId !== undefined) result.physicalId = resource.physicalId;
+    if (found.api.protocol !== undefined) result.protocol = found.api.protocol;
+    if (found.stage.accessLogDestination !== undefined) result.accessLogDestination = found.stage.accessLogDestination;
+    if (found.stage.accessLogFormat !== undefined) result.accessLogFormat = found.stage.accessLogFormat;
+    return result;
+  };
+
+  const views: ApiStageView[] = [];
+  const restStageNames = new Set<string>();
+  for (const resource of liveResourcesOfType(scope, "AWS::ApiGateway::Stage")) {
+    restStageNames.add(resource.physicalId);
+    const found = apiFor(resource.logicalId, "RestApiId", restApis, (stage) => stage.name === resource.physicalId);
+    if (found) views.push(view(resource, found, "stage", ["AccessLogSetting"]));
+  }
+  // A deployment's stage is found by the StageName the template gives it, so its own physical id is not needed (moto
+  // lists deployments without one).
+  const deployments = scope.resources.filter((resource) => resource.type === "AWS::ApiGateway::Deployment" && resource.status !== "DELETE_COMPLETE");
+  for (const resource of deployments) {
+    const declared = template?.resources.get(resource.logicalId);
+    if (declared && declared.properties.StageName === undefined) continue;
+    const stageName = declared ? stringValue(declared.properties.StageName) : undefined;
+    if (stageName === undefined && resource.physicalId === undefined) continue;
+    // Without the template, the stage still on this deployment that no Stage resource of the stack claims.
+    const found = apiFor(resource.logicalId, "RestApiId", restApis, (stage) =>
+      stageName !== undefined ? stage.name === stageName : stage.deploymentId === resource.physicalId && !restStageNames.has(stage.name),
+    );
+    if (found) views.push(view(resource, found, "deployment", ["StageDescription", "AccessLogSetting"]));
+  }
+  const v2StageNames = new Set<string>();
+  for (const resource of liveResourcesOfType(scope, "AWS::ApiGatewayV2::Stage")) {
+    v2StageNames.add(resource.physicalId);
+    const found = apiFor(resource.logicalId, "ApiId", v2Apis, (stage) => stage.name === resource.physicalId);
+    if (found) views.push(view(resource, found, "stage", ["AccessLogSettings"]));
+  }
+  for (const resource of liveResourcesOfType(scope, "AWS::ApiGatewayV2::Api")) {
+    const declared = template?.resources.get(resource.logicalId);
+    if (declared ? declared.properties.Target === undefined : v2StageNames.has("$default")) continue;
+    const api = v2Apis.get(resource.logicalId);
+    const stage = api?.stages.find((candidate) => candidate.name === "$default");
+    if (api && stage) views.push(view(resource, { api, stage }, "quick-create", ["Target"]));
+  }
+  return views;
+}

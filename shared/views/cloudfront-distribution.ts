@@ -3,7 +3,10 @@ import type { ResolvedTemplate } from "../template/resolve.ts";
 import { Composite, display, isRecord, isUnknown, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
 import { conditionKeys, readPolicyDocument, statementCovers } from "./policy-document.ts";
 import { pointsAt, recordAt } from "./references.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { bucketNameOfDomain, CloudFrontReader, type LiveCloudFrontOrigin } from "../live/cloudfront.ts";
+import { S3Reader } from "../live/s3.ts";
+import type { LiveScope } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export interface CloudFrontOrigin {
   id?: string;
@@ -14,8 +17,10 @@ export interface CloudFrontOrigin {
    * (always a custom origin, and the bucket must allow public reads); "custom": anything else; "unknown": not fixed.
    */
   kind: "s3" | "s3-website" | "custom" | "unknown";
-  /** Logical id of the template bucket the origin reads from, when it names one. */
+  /** Logical id of the template bucket the origin reads from, when it names one (live: a bucket of the same stack). */
   bucket?: string;
+  /** Live: the bucket name read from an S3 domain name. */
+  bucketName?: string;
   /** Present when the origin uses an origin access control (the current mechanism). */
   originAccessControlId?: unknown;
   /** Present (and not empty) when the origin uses a legacy origin access identity. */
@@ -105,16 +110,25 @@ function originKind(origin: Record<string, unknown>, rawOrigin: Record<string, u
 const CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com";
 const SOURCE_KEYS = new Set(["aws:sourcearn", "aws:sourceaccount"]);
 
+/** The Allow statements of a policy that let the CloudFront service read objects, and whether each is tied to a distribution or account. */
+function cloudFrontGrantsIn(document: unknown, at: TemplatePath): { limited: boolean; at: TemplatePath }[] {
+  return readPolicyDocument(document, at)
+    .statements.filter((statement) => statement.effect === "Allow" && statementCovers(statement, "s3:GetObject"))
+    .filter((statement) => statement.principals?.service.some((service) => stringValue(service) === CLOUDFRONT_SERVICE))
+    .map((statement) => ({ limited: conditionKeys(statement).some((key) => SOURCE_KEYS.has(key)), at: statement.at }));
+}
+
 /** Read grants to the CloudFront service in the template's policies of `bucket`; undefined when no policy names it. */
 function cloudFrontReadGrants(bucket: string, template: ResolvedTemplate): CloudFrontOrigin["cloudFrontReadGrants"] {
   const policies = resourcesOfType(template, "AWS::S3::BucketPolicy").filter((policy) => pointsAt(policy.properties.Bucket, bucket));
   if (policies.length === 0) return undefined;
-  return policies.flatMap((policy) =>
-    readPolicyDocument(policy.properties.PolicyDocument, propertyPath(policy.logicalId, "PolicyDocument"))
-      .statements.filter((statement) => statement.effect === "Allow" && statementCovers(statement, "s3:GetObject"))
-      .filter((statement) => statement.principals?.service.some((service) => stringValue(service) === CLOUDFRONT_SERVICE))
-      .map((statement) => ({ limited: conditionKeys(statement).some((key) => SOURCE_KEYS.has(key)), at: statement.at })),
-  );
+  return policies.flatMap((policy) => cloudFrontGrantsIn(policy.properties.PolicyDocument, propertyPath(policy.logicalId, "PolicyDocument")));
+}
+
+function liveOriginKind(origin: LiveCloudFrontOrigin): CloudFrontOrigin["kind"] {
+  if (/\.s3-website[.-]/i.test(origin.domainName)) return "s3-website";
+  if (origin.s3OriginConfig || S3_REST_DOMAIN.test(origin.domainName)) return "s3";
+  return "custom";
 }
 
 export const cloudFrontDistributionViews = defineView<CloudFrontDistributionView>({
@@ -155,6 +169,42 @@ export const cloudFrontDistributionViews = defineView<CloudFrontDistributionView
         });
       }
       return view;
+    });
+  },
+
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(CloudFrontReader);
+    const buckets = scope.session.reader(S3Reader);
+    const bucketLogicalIds = new Map(liveResourcesOfType(scope, "AWS::S3::Bucket").map((bucket) => [bucket.physicalId, bucket.logicalId]));
+    return liveResourcesOfType(scope, "AWS::CloudFront::Distribution").flatMap((resource) => {
+      const distribution = reader.distribution(resource.physicalId);
+      if (!distribution) return [];
+      const at: TemplatePath = ["Resources", resource.logicalId];
+      const view: CloudFrontDistributionView = {
+        logicalId: resource.logicalId,
+        type: resource.type,
+        physicalId: distribution.id,
+        enabled: distribution.enabled,
+        origins: distribution.origins.map((origin) => {
+          const entry: CloudFrontOrigin = { id: origin.id, domainName: origin.domainName, kind: liveOriginKind(origin), at };
+          const bucketName = entry.kind === "custom" ? undefined : bucketNameOfDomain(origin.domainName);
+          if (bucketName !== undefined) {
+            entry.bucketName = bucketName;
+            const logicalId = bucketLogicalIds.get(bucketName);
+            if (logicalId !== undefined) entry.bucket = logicalId;
+            const policy = buckets.bucket(bucketName)?.policy;
+            // null: the bucket has no policy, so it grants CloudFront nothing; undefined: not read.
+            if (policy === null) entry.cloudFrontReadGrants = [];
+            else if (policy !== undefined) entry.cloudFrontReadGrants = cloudFrontGrantsIn(policy, at);
+          }
+          if (origin.originAccessControlId !== undefined) entry.originAccessControlId = origin.originAccessControlId;
+          if (origin.originAccessIdentity !== undefined) entry.originAccessIdentity = origin.originAccessIdentity;
+          return entry;
+        }),
+      };
+      if (distribution.webAclId !== undefined) view.webAclId = distribution.webAclId;
+      return [view];
     });
   },
 });

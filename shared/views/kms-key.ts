@@ -2,7 +2,9 @@ import type { TemplatePath } from "../template/parse.ts";
 import { DEFAULT_PSEUDO_PARAMETERS, type ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, isSymbolic, stringValue } from "../template/values.ts";
 import { readPolicyDocument, type PolicyDocument } from "./policy-document.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { KmsReader } from "../live/kms.ts";
+import type { LiveScope } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export interface KmsKeyView extends ResourceView {
   /** "SYMMETRIC_DEFAULT", "RSA_2048", "HMAC_256"...; undefined when the template does not fix it. */
@@ -25,6 +27,10 @@ export interface KmsKeyView extends ResourceView {
   account: string | undefined;
   rotationAt: TemplatePath;
   policyAt: TemplatePath;
+  /** Live only: KMS's key state ("Enabled", "Disabled", "PendingDeletion"...). */
+  state?: string;
+  /** Live only: "CUSTOMER" or "AWS". */
+  manager?: string;
 }
 
 const SYMMETRIC_SPEC = "SYMMETRIC_DEFAULT";
@@ -59,8 +65,67 @@ function booleanOr(value: unknown, fallback: boolean): boolean | undefined {
   return booleanValue(value);
 }
 
+const ROOT_ARN = /^arn:aws[a-z-]*:iam::\d{12}:root$/;
+
+/** Is a live policy AWS's default key policy (the account root alone may do everything)? */
+function isDefaultPolicy(policy: PolicyDocument): boolean {
+  const [only] = policy.statements;
+  if (!only || policy.statements.length !== 1) return false;
+  const aws = only.principals?.aws ?? [];
+  return (
+    only.effect === "Allow" &&
+    JSON.stringify(only.actions) === JSON.stringify(["kms:*"]) &&
+    JSON.stringify(only.resources) === JSON.stringify(["*"]) &&
+    Object.keys(only.conditions).length === 0 &&
+    only.principals?.anyone === false &&
+    aws.length === 1 &&
+    typeof aws[0] === "string" &&
+    ROOT_ARN.test(aws[0]) &&
+    only.principals.service.length + only.principals.federated.length + only.principals.canonicalUser.length === 0
+  );
+}
+
+function keysFromLive(scope: LiveScope): KmsKeyView[] {
+  if (scope.scope !== "stack") return [];
+  const reader = scope.session.reader(KmsReader);
+  const views: KmsKeyView[] = [];
+  for (const resource of liveResourcesOfType(scope, "AWS::KMS::Key", "AWS::KMS::ReplicaKey")) {
+    const key = reader.key(resource.physicalId);
+    if (!key || key.missing || (!key.metadata && !key.policy)) continue;
+    const { logicalId } = resource;
+    const metadata = key.metadata;
+    const keySpec = metadata?.KeySpec ?? metadata?.CustomerMasterKeySpec;
+    const keyUsage = metadata?.KeyUsage;
+    const policyAt = propertyPath(logicalId, "KeyPolicy");
+    const policy = key.policy ? readPolicyDocument(key.policy, policyAt) : undefined;
+    const account = metadata?.AWSAccountId ?? /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(metadata?.Arn ?? resource.physicalId)?.[1] ?? scope.stack.account;
+    const view: KmsKeyView = {
+      logicalId,
+      type: resource.type,
+      physicalId: resource.physicalId,
+      keySpec,
+      keyUsage,
+      origin: metadata?.Origin,
+      symmetric: keySpec === undefined || keyUsage === undefined ? undefined : keySpec === SYMMETRIC_SPEC && keyUsage === ENCRYPT_DECRYPT,
+      enabled: metadata?.Enabled,
+      rotationEnabled: key.rotationEnabled,
+      replica: resource.type === "AWS::KMS::ReplicaKey" || metadata?.MultiRegionConfiguration?.MultiRegionKeyType === "REPLICA",
+      policy,
+      defaultPolicy: policy !== undefined && isDefaultPolicy(policy),
+      account,
+      rotationAt: propertyPath(logicalId, "EnableKeyRotation"),
+      policyAt,
+    };
+    if (metadata?.KeyState !== undefined) view.state = metadata.KeyState;
+    if (metadata?.KeyManager !== undefined) view.manager = metadata.KeyManager;
+    views.push(view);
+  }
+  return views;
+}
+
 export const kmsKeyViews = defineView<KmsKeyView>({
   name: "kms-key",
+  fromLive: keysFromLive,
   fromTemplate(template: ResolvedTemplate) {
     const resolvedAccount = stringValue(template.resolve({ Ref: "AWS::AccountId" }));
     const account = resolvedAccount === DEFAULT_PSEUDO_PARAMETERS["AWS::AccountId"] ? undefined : resolvedAccount;

@@ -2,7 +2,9 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { isRecord, listValue, numberValue, ResourceRef, stringValue, Unknown } from "../template/values.ts";
 import { pointsAt, recordAt, referencedLogicalIds } from "./references.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { Elbv2Reader, type LiveListener, type LiveListenerAction } from "../live/elbv2.ts";
+import type { LiveScope } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 export interface ListenerAction {
   /** "forward", "redirect", "fixed-response", "authenticate-oidc", "authenticate-cognito"; "unknown" when not fixed. */
@@ -14,7 +16,7 @@ export interface ListenerAction {
   statusCode?: string;
   /** Where the action is written: a default action of the listener or an action of a ListenerRule. */
   at: TemplatePath;
-  /** Logical id of the AWS::ElasticLoadBalancingV2::ListenerRule that holds the action, if any. */
+  /** Logical id of the AWS::ElasticLoadBalancingV2::ListenerRule that holds the action, if any (live: the rule's ARN when the stack does not hold it). */
   rule?: string;
 }
 
@@ -91,6 +93,43 @@ function tlsPolicy(declared: unknown, protocol: string | undefined): Pick<LoadBa
   return { sslPolicy: name ?? (declared instanceof Unknown ? declared : new Unknown(String(declared))), sslPolicyDefaulted: false };
 }
 
+function liveAction(action: LiveListenerAction, at: TemplatePath, rule?: string): ListenerAction {
+  const view: ListenerAction = { type: action.type, at };
+  if (rule !== undefined) view.rule = rule;
+  if (action.redirectProtocol !== undefined) view.redirectProtocol = action.redirectProtocol;
+  if (action.redirectPort !== undefined) view.redirectPort = action.redirectPort;
+  if (action.statusCode !== undefined) view.statusCode = action.statusCode;
+  return view;
+}
+
+/**
+ * The live view of one listener. A listener added outside the stack to one of its load balancers is described under
+ * the balancer's logical id (its port tells it apart).
+ */
+function liveListenerView(listener: LiveListener, logicalId: string, reader: Elbv2Reader, ruleLogicalIds: ReadonlyMap<string, string>): LoadBalancerListenerView {
+  const at: TemplatePath = ["Resources", logicalId];
+  const view: LoadBalancerListenerView = {
+    logicalId,
+    type: "AWS::ElasticLoadBalancingV2::Listener",
+    physicalId: listener.arn,
+    generation: "v2",
+    loadBalancer: listener.loadBalancerArn,
+    actions: [
+      ...listener.defaultActions.map((action) => liveAction(action, at)),
+      ...(listener.rules ?? []).flatMap((rule) => rule.actions.map((action) => liveAction(action, at, ruleLogicalIds.get(rule.arn) ?? rule.arn))),
+    ],
+  };
+  if (listener.protocol !== undefined) view.protocol = listener.protocol;
+  if (listener.port !== undefined) view.port = listener.port;
+  if (isEncryptedProtocol(listener.protocol) && listener.sslPolicy !== undefined) {
+    view.sslPolicy = listener.sslPolicy;
+    view.sslPolicyDefaulted = false;
+  }
+  const scheme = reader.loadBalancer(listener.loadBalancerArn)?.scheme;
+  if (scheme !== undefined) view.internal = scheme === "internal";
+  return view;
+}
+
 export const loadBalancerListenerViews = defineView<LoadBalancerListenerView>({
   name: "load-balancer-listener",
   fromTemplate(template: ResolvedTemplate) {
@@ -146,6 +185,25 @@ export const loadBalancerListenerViews = defineView<LoadBalancerListenerView>({
         if (port !== undefined) view.port = port;
         views.push(view);
       });
+    }
+    return views;
+  },
+
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(Elbv2Reader);
+    const ruleLogicalIds = new Map(liveResourcesOfType(scope, "AWS::ElasticLoadBalancingV2::ListenerRule").map((rule) => [rule.physicalId, rule.logicalId]));
+    const stackListeners = liveResourcesOfType(scope, "AWS::ElasticLoadBalancingV2::Listener");
+    const views: LoadBalancerListenerView[] = [];
+    for (const resource of stackListeners) {
+      const listener = reader.listener(resource.physicalId);
+      if (listener) views.push(liveListenerView(listener, resource.logicalId, reader, ruleLogicalIds));
+    }
+    const declared = new Set(stackListeners.map((resource) => resource.physicalId));
+    for (const balancer of liveResourcesOfType(scope, "AWS::ElasticLoadBalancingV2::LoadBalancer")) {
+      for (const listener of reader.listenersOf(balancer.physicalId) ?? []) {
+        if (!declared.has(listener.arn)) views.push(liveListenerView(listener, balancer.logicalId, reader, ruleLogicalIds));
+      }
     }
     return views;
   },

@@ -2,7 +2,9 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { booleanValue, Composite, isRecord, isSymbolic, listValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
 import { readPolicyDocument, type PolicyStatement } from "./policy-document.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import { S3Reader, type LiveBucket } from "../live/s3.ts";
+import type { LiveScope, LiveStack } from "../live/session.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /** One default-encryption rule of the bucket. */
 export interface BucketEncryptionRule {
@@ -124,8 +126,91 @@ function sseS3OnlyLogTargets(template: ResolvedTemplate): { writer: string; buck
   return targets;
 }
 
+/** Marks a live bucket policy that no AWS::S3::BucketPolicy of the stack declares (put out of band, or by another stack). */
+export const POLICY_OUTSIDE_STACK = "a bucket policy not declared in the stack";
+
+function liveEncryption(bucket: LiveBucket, logicalId: string): BucketEncryptionRule[] {
+  // Unread: no rule, so nothing is judged.
+  if (bucket.encryption === undefined) return [];
+  if (bucket.encryption === null || bucket.encryption.length === 0) return [{ algorithm: "AES256", implicit: true, at: ["Resources", logicalId] }];
+  return bucket.encryption.map((rule, index) => {
+    const entry: BucketEncryptionRule = {
+      algorithm: rule.algorithm,
+      at: propertyPath(logicalId, "BucketEncryption", "ServerSideEncryptionConfiguration", index, "ServerSideEncryptionByDefault", "SSEAlgorithm"),
+    };
+    if (rule.kmsKeyId !== undefined) entry.kmsKeyId = rule.kmsKeyId;
+    if (rule.bucketKeyEnabled !== undefined) entry.bucketKeyEnabled = rule.bucketKeyEnabled;
+    return entry;
+  });
+}
+
+function livePublicAccessBlock(bucket: LiveBucket, logicalId: string): PublicAccessBlock {
+  const read = bucket.publicAccessBlock;
+  const declared = read !== undefined && read !== null;
+  const at: TemplatePath = declared ? propertyPath(logicalId, "PublicAccessBlockConfiguration") : ["Resources", logicalId];
+  const settings = {} as Record<PublicAccessBlockSetting, boolean | undefined>;
+  const settingAt = {} as Record<PublicAccessBlockSetting, TemplatePath>;
+  for (const setting of PUBLIC_ACCESS_BLOCK_SETTINGS) {
+    settings[setting] = read === undefined ? undefined : read === null ? false : read[setting];
+    settingAt[setting] = declared ? [...at, setting] : at;
+  }
+  return { settings, declared, settingAt, at };
+}
+
+/**
+ * The view of a bucket as the S3 reader read it. `logicalId` is the stack's for a stack bucket, or the bucket name for
+ * one outside the stack; `policyDeclaredBy` names the stack's bucket policies for it (or says the policy is not the
+ * stack's). `template` is the deployed template, for facts only it holds (which load balancers log to the bucket).
+ */
+export function liveBucketView(bucket: LiveBucket, logicalId: string, policyDeclaredBy: string[], template?: ResolvedTemplate): S3BucketView {
+  const policyAt: TemplatePath = policyDeclaredBy.length > 0 && policyDeclaredBy[0] !== POLICY_OUTSIDE_STACK ? propertyPath(policyDeclaredBy[0]!, "PolicyDocument") : ["Resources", logicalId];
+  const view: S3BucketView = {
+    logicalId,
+    type: "AWS::S3::Bucket",
+    physicalId: bucket.name,
+    bucketName: bucket.name,
+    encryption: liveEncryption(bucket, logicalId),
+    publicAccessBlock: livePublicAccessBlock(bucket, logicalId),
+    policyStatements: bucket.policy ? readPolicyDocument(bucket.policy, policyAt).statements : [],
+    policyDeclaredBy: bucket.policy ? (policyDeclaredBy.length > 0 ? policyDeclaredBy : [POLICY_OUTSIDE_STACK]) : [],
+    policyUnknown: bucket.policy === undefined,
+    sseS3OnlyLogWriters: [],
+  };
+  if (template && template.resources.get(logicalId)?.type === "AWS::S3::Bucket") {
+    const bucketName = template.resources.get(logicalId)!.properties.BucketName;
+    view.sseS3OnlyLogWriters = sseS3OnlyLogTargets(template)
+      .filter((target) => namesBucket(target.bucket, logicalId, bucketName) || target.bucket === bucket.name)
+      .map((target) => target.writer);
+  }
+  return view;
+}
+
+/** Logical ids of the bucket policies that the stack's deployed template attaches to the bucket. */
+export function stackPoliciesOf(stack: LiveStack, logicalId: string, bucketName: string): string[] {
+  const template = stack.template;
+  if (!template) return [];
+  const templateName = template.resources.get(logicalId)?.properties.BucketName;
+  return resourcesOfType(template, "AWS::S3::BucketPolicy")
+    .filter(({ properties }) => properties.Bucket !== undefined && (namesBucket(properties.Bucket, logicalId, templateName) || properties.Bucket === bucketName))
+    .map((policy) => policy.logicalId);
+}
+
+function bucketsFromLive(scope: LiveScope): S3BucketView[] {
+  if (scope.scope !== "stack") return [];
+  const reader = scope.session.reader(S3Reader);
+  const views: S3BucketView[] = [];
+  for (const resource of liveResourcesOfType(scope, "AWS::S3::Bucket")) {
+    const bucket = reader.bucket(resource.physicalId);
+    if (!bucket || bucket.missing) continue;
+    if (bucket.encryption === undefined && bucket.publicAccessBlock === undefined && bucket.policy === undefined) continue;
+    views.push(liveBucketView(bucket, resource.logicalId, stackPoliciesOf(scope, resource.logicalId, resource.physicalId), scope.template));
+  }
+  return views;
+}
+
 export const s3BucketViews = defineView<S3BucketView>({
   name: "s3-bucket",
+  fromLive: bucketsFromLive,
   fromTemplate(template: ResolvedTemplate) {
     const policies = resourcesOfType(template, "AWS::S3::BucketPolicy");
     const logTargets = sseS3OnlyLogTargets(template);

@@ -2,13 +2,15 @@ import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
 import { display, isRecord, listValue, numberValue, ResourceRef, stringValue } from "../template/values.ts";
 import { pointsAt, recordAt, referencedLogicalIds } from "./references.ts";
-import { defineView, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
+import type { LiveScope } from "../live/session.ts";
+import { ruleGroupArnsOf, Wafv2Reader } from "../live/wafv2.ts";
+import { defineView, liveResourcesOfType, propertyPath, resourcesOfType, type ResourceView } from "./view.ts";
 
 /** Something a Web ACL protects. */
 export interface WebAclAssociation {
   /** How the protection is declared: an AWS::WAFv2::WebACLAssociation, a CloudFront distribution's WebACLId, or another resource's property. */
   via: "association" | "cloudfront" | "property";
-  /** The protected resource as the template names it (an ARN, or `${Logical.Attr}`). */
+  /** The protected resource as the template names it (an ARN, or `${Logical.Attr}`); live, its ARN. */
   resource: string;
   /** Logical id of the resource that declares the association (absent live). */
   declaredBy?: string;
@@ -27,6 +29,7 @@ export interface WebAclRule {
    * references); undefined when it references a rule group the template does not define, which could.
    */
   rateBased: boolean | undefined;
+  /** Live rules point at their Web ACL. */
   at: TemplatePath;
 }
 
@@ -36,8 +39,12 @@ export interface WebAclView extends ResourceView {
   scope?: string;
   /** undefined when the template does not fix the rule list. */
   rules: WebAclRule[] | undefined;
-  associations: WebAclAssociation[];
+  /** Live: undefined when listing what the ACL protects failed (the failure is reported on its own). */
+  associations: WebAclAssociation[] | undefined;
 }
+
+/** The template always knows what it declares. */
+type TemplateWebAclView = WebAclView & { associations: WebAclAssociation[] };
 
 const STATEMENT_SUFFIX = /Statement$/;
 
@@ -105,10 +112,10 @@ export const webAclViews = defineView<WebAclView>({
       ruleGroupsRateBased.set(group.logicalId, rules.some((rule) => isRecord(rule) && statementTypesOf(rule.Statement).includes("RateBasedStatement")));
     }
 
-    const views: WebAclView[] = [];
+    const views: TemplateWebAclView[] = [];
     for (const acl of resourcesOfType(template, "AWS::WAFv2::WebACL")) {
       const { logicalId, properties } = acl;
-      const view: WebAclView = {
+      const view: TemplateWebAclView = {
         logicalId,
         type: acl.type,
         at: ["Resources", logicalId],
@@ -123,7 +130,7 @@ export const webAclViews = defineView<WebAclView>({
     }
     if (views.length === 0) return views;
 
-    const aclNamed = (value: unknown): WebAclView | undefined => {
+    const aclNamed = (value: unknown): TemplateWebAclView | undefined => {
       const text = stringValue(value);
       return views.find((view) => pointsAt(value, view.logicalId) || (text !== undefined && literalArnNames(text, view.name)));
     };
@@ -164,6 +171,29 @@ export const webAclViews = defineView<WebAclView>({
       });
     }
     return views;
+  },
+
+  fromLive(scope: LiveScope) {
+    if (scope.scope !== "stack") return [];
+    const reader = scope.session.reader(Wafv2Reader);
+    return liveResourcesOfType(scope, "AWS::WAFv2::WebACL").flatMap((resource) => {
+      const acl = reader.webAcl(resource.physicalId);
+      if (!acl) return [];
+      const at: TemplatePath = ["Resources", resource.logicalId];
+      const rules = acl.rules.map((rule) => {
+        const statementTypes = statementTypesOf(rule.Statement);
+        const groupVerdicts = ruleGroupArnsOf(rule.Statement).map((arn) => reader.ruleGroupHasRateBasedRule(arn));
+        const rateBased = statementTypes.includes("RateBasedStatement") || groupVerdicts.includes(true) ? true : groupVerdicts.includes(undefined) ? undefined : false;
+        const view: WebAclRule = { statementTypes, rateBased, at };
+        if (typeof rule.Name === "string") view.name = rule.Name;
+        if (typeof rule.Priority === "number") view.priority = rule.Priority;
+        return view;
+      });
+      const associations = acl.associations?.map(
+        (association): WebAclAssociation => ({ via: association.resourceType === "CLOUDFRONT" ? "cloudfront" : "association", resource: association.resource }),
+      );
+      return [{ logicalId: resource.logicalId, type: resource.type, physicalId: resource.physicalId, name: acl.name, scope: acl.scope, rules, associations }];
+    });
   },
 });
 

@@ -98,6 +98,19 @@ describe("CloudFormationReader", () => {
     assert.equal(session.calls.get("cloudformation:ListStackResources"), 2);
   });
 
+  it("records entries without a logical id or type once per listing, and keeps the rest", async () => {
+    cloudformation.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: [
+        { LogicalResourceId: "", ResourceType: "", ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date() },
+        { LogicalResourceId: "Topic", PhysicalResourceId: "arn:aws:sns:eu-west-1:111122223333:alerts", ResourceType: "AWS::SNS::Topic", ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date() },
+        { LogicalResourceId: "", ResourceType: "", ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date() },
+      ],
+    });
+    const { session, cfn } = reader();
+    assert.deepEqual((await cfn.resources(ARN("odd")))?.map((resource) => resource.logicalId), ["Topic"]);
+    assert.deepEqual(session.failures.map((failure) => [failure.kind, failure.message, failure.target]), [["malformed-response", "ListStackResources returned 2 entries without a logical id or type", ARN("odd")]]);
+  });
+
   it("stops paginating when an endpoint hands back the token it was given", async () => {
     cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [], NextToken: "same" });
     const { session, cfn } = reader();

@@ -48,13 +48,19 @@ export default defineRule({
         });
       }
       if (!api.endpointTypes?.includes("EDGE")) continue;
-      const fronting = distributions.find((distribution) => distribution.origins?.some((origin) => pointsAt(origin.domainName, api.logicalId)));
+      // Live, an origin names the API by its execute-api domain: API_ID.execute-api.REGION.amazonaws.com.
+      const liveDomain = api.physicalId ? `${api.physicalId.toLowerCase()}.execute-api.` : undefined;
+      const fronting = distributions.find((distribution) =>
+        distribution.origins?.some(
+          (origin) => pointsAt(origin.domainName, api.logicalId) || (liveDomain !== undefined && typeof origin.domainName === "string" && origin.domainName.toLowerCase().startsWith(liveDomain)),
+        ),
+      );
       if (!fronting) continue;
       hits.push({
         resource: { logicalId: api.logicalId, type: api.type, ...(api.physicalId ? { physicalId: api.physicalId } : {}) },
         message:
           `REST API ${api.logicalId} is ${api.endpointTypesDeclared ? "declared EDGE" : "EDGE by default (no EndpointConfiguration)"} ` +
-          `yet the template fronts it with its own CloudFront distribution ${fronting.logicalId}: two CloudFront layers, and ` +
+          `yet the ${context.source === "template" ? "template" : "stack"} fronts it with its own CloudFront distribution ${fronting.logicalId}: two CloudFront layers, and ` +
           "the edge endpoint can be called around the distribution; use REGIONAL",
         path: api.endpointTypesDeclared ? propertyPath(api.logicalId, "EndpointConfiguration", "Types") : ["Resources", api.logicalId],
         detail: "endpoint-edge",

@@ -1,4 +1,4 @@
-import { apiStageViews } from "../../views/api-gateway.ts";
+import { apiStageViews, type ApiStageView } from "../../views/api-gateway.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
 export default defineRule({
@@ -19,6 +19,8 @@ export default defineRule({
   seeds: ["003 §5"],
   anchors: ["checkov CKV_AWS_76", "cdk-nag APIG1", "securityhub APIGateway.1"],
   judges: ["template", "live", "drift"],
+  // Whether access logs have a destination: the template names it by GetAtt, AWS by ARN, so the destination itself is not compared.
+  drift: [{ view: apiStageViews, property: "AccessLogDestination", value: (stage: ApiStageView) => stage.accessLogDestination !== undefined }],
   check(context) {
     const hits: Hit[] = [];
     for (const stage of context.views(apiStageViews)) {

@@ -28,21 +28,22 @@ export default defineRule({
       for (const origin of distribution.origins ?? []) {
         if (origin.kind !== "s3" && origin.kind !== "s3-website") continue;
         const name = originName(origin);
+        const bucket = origin.bucket ?? origin.bucketName;
         const resource = { logicalId: distribution.logicalId, type: distribution.type, ...(distribution.physicalId ? { physicalId: distribution.physicalId } : {}) };
         if (origin.originAccessControlId !== undefined) {
           const unlimited = origin.cloudFrontReadGrants?.find((grant) => !grant.limited);
           if (origin.kind === "s3" && unlimited) {
             hits.push({
               resource,
-              message: `Distribution ${distribution.logicalId} reads S3 origin ${name} (bucket ${origin.bucket}) through an origin access control, but the bucket policy lets cloudfront.amazonaws.com read with no aws:SourceArn or aws:SourceAccount condition, so any distribution, in any account, can read the bucket`,
+              message: `Distribution ${distribution.logicalId} reads S3 origin ${name} (bucket ${bucket}) through an origin access control, but the bucket policy lets cloudfront.amazonaws.com read with no aws:SourceArn or aws:SourceAccount condition, so any distribution, in any account, can read the bucket`,
               path: unlimited.at,
               detail: `origin:${name}:policy`,
-              evidence: { origin: origin.id, bucket: origin.bucket, originAccessControlId: origin.originAccessControlId, bucketPolicyCondition: null },
+              evidence: { origin: origin.id, bucket, originAccessControlId: origin.originAccessControlId, bucketPolicyCondition: null },
             });
           }
           continue;
         }
-        const evidence = { origin: origin.id, domainName: origin.domainName, bucket: origin.bucket, originAccessControlId: null, originAccessIdentity: origin.originAccessIdentity ?? null };
+        const evidence = { origin: origin.id, domainName: origin.domainName, bucket, originAccessControlId: null, originAccessIdentity: origin.originAccessIdentity ?? null };
         if (origin.kind === "s3-website") {
           hits.push({
             resource,
@@ -66,7 +67,7 @@ export default defineRule({
         }
         hits.push({
           resource,
-          message: `Distribution ${distribution.logicalId} reads S3 origin ${name}${origin.bucket ? ` (bucket ${origin.bucket})` : ""} with neither an origin access control nor an origin access identity, so the bucket must be publicly readable for it to work`,
+          message: `Distribution ${distribution.logicalId} reads S3 origin ${name}${bucket ? ` (bucket ${bucket})` : ""} with neither an origin access control nor an origin access identity, so the bucket must be publicly readable for it to work`,
           path: origin.at,
           detail: `origin:${name}`,
           evidence,

@@ -101,14 +101,17 @@ export default defineRule({
     const hits: Hit[] = [];
     const buckets = new Map(context.views(s3BucketViews).map((bucket) => [bucket.logicalId, bucket]));
     for (const trail of context.views(cloudTrailTrailViews)) {
-      const bucket = trail.bucketLogicalId === undefined ? undefined : buckets.get(trail.bucketLogicalId);
+      // Live, the trail's view carries its delivery bucket as S3 answered, whether or not the stack holds the bucket.
+      const bucket = trail.deliveryBucket ?? (trail.bucketLogicalId === undefined ? undefined : buckets.get(trail.bucketLogicalId));
       if (!bucket || bucket.policyUnknown) continue;
+      const live = context.source !== "template";
+      const consequence = live ? "CloudTrail cannot deliver the trail's logs to it" : "CloudTrail cannot write to it and the trail fails to create (InsufficientS3BucketPolicyException)";
       const resource = { logicalId: trail.logicalId, type: trail.type, ...(trail.physicalId ? { physicalId: trail.physicalId } : {}) };
       if (bucket.policyDeclaredBy.length === 0) {
         hits.push({
           resource,
           path: trail.paths.s3BucketName,
-          message: `Trail ${trail.logicalId} delivers to bucket ${bucket.logicalId}, which has no bucket policy: CloudTrail cannot write to it and the trail fails to create (InsufficientS3BucketPolicyException)`,
+          message: `Trail ${trail.logicalId} delivers to bucket ${bucket.logicalId}, which has no bucket policy: ${consequence}`,
           detail: "policy",
           evidence: { bucket: bucket.logicalId, bucketPolicies: [] },
         });
@@ -123,7 +126,7 @@ export default defineRule({
         hits.push({
           resource,
           path: trail.paths.s3BucketName,
-          message: `The policy of bucket ${bucket.logicalId} (${bucket.policyDeclaredBy.join(", ")}) does not grant cloudtrail.amazonaws.com ${missing.join(" or ")}, so trail ${trail.logicalId} cannot deliver logs and fails to create` +
+          message: `The policy of bucket ${bucket.logicalId} (${bucket.policyDeclaredBy.join(", ")}) does not grant cloudtrail.amazonaws.com ${missing.join(" or ")}, so trail ${trail.logicalId} cannot deliver logs${live ? "" : " and fails to create"}` +
             (grants.namesInsteadOfArn ? ` (its Resource names the bucket by name, as Ref of a bucket returns, where an ARN such as !GetAtt ${bucket.logicalId}.Arn is required)` : ""),
           detail: "policy",
           evidence: { bucket: bucket.logicalId, bucketPolicies: bucket.policyDeclaredBy, missing, s3KeyPrefix: trail.s3KeyPrefix ?? null },

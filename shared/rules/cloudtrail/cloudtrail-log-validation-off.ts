@@ -1,5 +1,5 @@
-import { cloudTrailTrailViews } from "../../views/cloudtrail-trail.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { cloudTrailTrailViews, type CloudTrailTrailView } from "../../views/cloudtrail-trail.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
 
 export default defineRule({
   id: "cloudtrail-log-validation-off",
@@ -12,6 +12,7 @@ export default defineRule({
   seeds: ["001 §6"],
   anchors: ["checkov CKV_AWS_36", "securityhub CloudTrail.4"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: cloudTrailTrailViews, property: "EnableLogFileValidation", value: (trail) => trail.logFileValidation } satisfies DriftProperty<CloudTrailTrailView>],
   check(context) {
     const hits: Hit[] = [];
     for (const trail of context.views(cloudTrailTrailViews)) {
@@ -20,7 +21,10 @@ export default defineRule({
       hits.push({
         resource: { logicalId: trail.logicalId, type: trail.type, ...(trail.physicalId ? { physicalId: trail.physicalId } : {}) },
         path: unset ? trail.at : trail.paths.logFileValidation,
-        message: `Trail ${trail.logicalId} ${unset ? "does not set EnableLogFileValidation (it defaults to false)" : "sets EnableLogFileValidation to false"}, so tampering with its log files cannot be detected`,
+        message:
+          context.source === "template"
+            ? `Trail ${trail.logicalId} ${unset ? "does not set EnableLogFileValidation (it defaults to false)" : "sets EnableLogFileValidation to false"}, so tampering with its log files cannot be detected`
+            : `Trail ${trail.logicalId} (${String(trail.name)}) has log file validation off (LogFileValidationEnabled false), so tampering with its log files cannot be detected`,
         evidence: { enableLogFileValidation: trail.logFileValidation, setInTemplate: !unset },
       });
     }

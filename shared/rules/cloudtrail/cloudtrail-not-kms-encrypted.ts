@@ -1,5 +1,5 @@
-import { cloudTrailTrailViews } from "../../views/cloudtrail-trail.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { cloudTrailTrailViews, type CloudTrailTrailView } from "../../views/cloudtrail-trail.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
 
 export default defineRule({
   id: "cloudtrail-not-kms-encrypted",
@@ -14,6 +14,8 @@ export default defineRule({
   seeds: ["002 §2"],
   anchors: ["checkov CKV_AWS_35", "securityhub CloudTrail.2"],
   judges: ["template", "live", "drift"],
+  // Whether a key is set: the template names it by Ref, alias or ARN and the API by ARN, so only its presence compares.
+  drift: [{ view: cloudTrailTrailViews, property: "KMSKeyId", value: (trail) => trail.kmsKeyId !== undefined } satisfies DriftProperty<CloudTrailTrailView>],
   check(context) {
     const hits: Hit[] = [];
     for (const trail of context.views(cloudTrailTrailViews)) {
@@ -21,7 +23,10 @@ export default defineRule({
       hits.push({
         resource: { logicalId: trail.logicalId, type: trail.type, ...(trail.physicalId ? { physicalId: trail.physicalId } : {}) },
         path: trail.at,
-        message: `Trail ${trail.logicalId} sets no KMSKeyId, so its logs are readable by anyone who can read the bucket`,
+        message:
+          context.source === "template"
+            ? `Trail ${trail.logicalId} sets no KMSKeyId, so its logs are readable by anyone who can read the bucket`
+            : `Trail ${trail.logicalId} (${String(trail.name)}) has no KMS key (DescribeTrails shows no KmsKeyId), so its logs are readable by anyone who can read the bucket`,
         evidence: { kmsKeyId: null },
       });
     }

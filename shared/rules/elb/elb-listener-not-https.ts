@@ -1,5 +1,5 @@
 import { display } from "../../template/values.ts";
-import { minimumTlsVersion, type LoadBalancerListenerView, loadBalancerListenerViews } from "../../views/load-balancer-listener.ts";
+import { isEncryptedProtocol, minimumTlsVersion, type LoadBalancerListenerView, loadBalancerListenerViews } from "../../views/load-balancer-listener.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
 /** Actions that are harmless on a plaintext listener: a redirect to HTTPS, or a fixed response that serves no application content. */
@@ -13,6 +13,21 @@ function keepsTrafficOffHttp(action: LoadBalancerListenerView["actions"][number]
 
 function resourceOf(listener: LoadBalancerListenerView): Hit["resource"] {
   return { logicalId: listener.logicalId, type: listener.type, ...(listener.physicalId ? { physicalId: listener.physicalId } : {}) };
+}
+
+/** What an HTTP listener's default actions do with a request, comparable between template and live ("redirect:HTTPS", "forward"). */
+function defaultActionsOf(listener: LoadBalancerListenerView): string[] | undefined {
+  if (listener.generation !== "v2" || listener.protocol !== "HTTP") return undefined;
+  const actions = listener.actions.filter((action) => action.rule === undefined);
+  // An unknown template value is never drift.
+  if (actions.some((action) => action.type === "unknown" || action.redirectProtocol === "unknown")) return undefined;
+  return actions
+    .map((action) => {
+      if (action.type === "redirect") return `redirect:${action.redirectProtocol?.toUpperCase() === "#{PROTOCOL}" ? "#{protocol}" : action.redirectProtocol}`;
+      if (action.type === "fixed-response") return `fixed-response:${action.statusCode ?? "?"}`;
+      return action.type;
+    })
+    .sort();
 }
 
 export default defineRule({
@@ -32,6 +47,17 @@ export default defineRule({
   seeds: ["004 §7"],
   anchors: ["cfn_nag W56", "checkov CKV_AWS_2", "checkov CKV_AWS_103", "securityhub ELB.1", "securityhub ELB.17"],
   judges: ["template", "live", "drift"],
+  // Classic load balancers are not read live, so only ELBv2 listeners have a drift form.
+  drift: [
+    { view: loadBalancerListenerViews, property: "Protocol", value: (listener: LoadBalancerListenerView) => (listener.generation === "v2" ? listener.protocol : undefined) },
+    { view: loadBalancerListenerViews, property: "DefaultActions", value: defaultActionsOf },
+    {
+      view: loadBalancerListenerViews,
+      property: "SslPolicy",
+      value: (listener: LoadBalancerListenerView) =>
+        listener.generation === "v2" && isEncryptedProtocol(listener.protocol) && typeof listener.sslPolicy === "string" ? listener.sslPolicy : undefined,
+    },
+  ],
   check(context) {
     const hits: Hit[] = [];
     for (const listener of context.views(loadBalancerListenerViews)) {

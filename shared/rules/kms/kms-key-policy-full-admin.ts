@@ -74,7 +74,11 @@ export default defineRule({
           continue;
         }
         const separate = separateKeyStatements(key);
-        const opening = key.defaultPolicy ? `${key.logicalId} declares no KeyPolicy, so AWS applies its default policy, which grants` : `${where} grants`;
+        const opening = !key.defaultPolicy
+          ? `${where} grants`
+          : context.source === "template"
+            ? `${key.logicalId} declares no KeyPolicy, so AWS applies its default policy, which grants`
+            : `${key.logicalId} has AWS's default key policy, which grants`;
         if (separate.length === 0) {
           hits.push({
             ...base,

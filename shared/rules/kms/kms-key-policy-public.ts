@@ -1,5 +1,6 @@
-import { kmsKeyViews } from "../../views/kms-key.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { comparablePolicy } from "../../views/comparable-policy.ts";
+import { kmsKeyViews, type KmsKeyView } from "../../views/kms-key.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
 import { allowsAnyone, callerPinningKeys, describeActions, statementDetail, statementLabel } from "./key-policy.ts";
 
 export default defineRule({
@@ -18,6 +19,8 @@ export default defineRule({
   seeds: ["001 §1"],
   anchors: ["cfn_nag F76", "checkov CKV_AWS_33", "prowler kms_key_not_publicly_accessible", "securityhub KMS.5"],
   judges: ["template", "live", "drift"],
+  // The whole policy, normalised: one property for the three key-policy rules, so one change is reported once.
+  drift: [{ view: kmsKeyViews, property: "KeyPolicy", value: (key) => comparablePolicy(key.policy) } satisfies DriftProperty<KmsKeyView>],
   check(context) {
     const hits: Hit[] = [];
     for (const key of context.views(kmsKeyViews)) {

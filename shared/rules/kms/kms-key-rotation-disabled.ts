@@ -1,5 +1,11 @@
-import { kmsKeyViews } from "../../views/kms-key.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { kmsKeyViews, type KmsKeyView } from "../../views/kms-key.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
+
+/** Rotation as a comparable fact; undefined for keys KMS cannot rotate automatically. */
+function rotationOf(key: KmsKeyView): boolean | undefined {
+  if (key.replica || key.symmetric !== true || key.origin !== "AWS_KMS") return undefined;
+  return key.rotationEnabled;
+}
 
 export default defineRule({
   id: "kms-key-rotation-disabled",
@@ -15,14 +21,18 @@ export default defineRule({
   seeds: ["001"],
   anchors: ["cfn_nag F19", "checkov CKV_AWS_7", "securityhub KMS.4"],
   judges: ["template", "live", "drift"],
+  drift: [{ view: kmsKeyViews, property: "EnableKeyRotation", value: rotationOf } satisfies DriftProperty<KmsKeyView>],
   check(context) {
     const hits: Hit[] = [];
     for (const key of context.views(kmsKeyViews)) {
-      if (key.replica || key.symmetric !== true || key.origin !== "AWS_KMS" || key.rotationEnabled !== false) continue;
+      if (rotationOf(key) !== false) continue;
       hits.push({
         resource: { logicalId: key.logicalId, type: key.type },
         path: key.rotationAt,
-        message: `${key.logicalId} is a symmetric encryption key with automatic rotation off (EnableKeyRotation ${key.rotationAt.length > 2 ? "is false" : "is not set and defaults to false"})`,
+        message:
+          context.source === "template"
+            ? `${key.logicalId} is a symmetric encryption key with automatic rotation off (EnableKeyRotation ${key.rotationAt.length > 2 ? "is false" : "is not set and defaults to false"})`
+            : `${key.logicalId} (key ${key.physicalId}) is a symmetric encryption key whose automatic rotation is off (GetKeyRotationStatus: KeyRotationEnabled false)`,
         evidence: { keySpec: key.keySpec, keyUsage: key.keyUsage, rotationEnabled: key.rotationEnabled },
       });
     }

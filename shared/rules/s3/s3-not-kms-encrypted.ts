@@ -1,5 +1,5 @@
-import { s3BucketViews } from "../../views/s3-bucket.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { s3BucketViews, type S3BucketView } from "../../views/s3-bucket.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
 
 export default defineRule({
   id: "s3-not-kms-encrypted",
@@ -17,6 +17,8 @@ export default defineRule({
   seeds: ["002 §2", "003 §2"],
   anchors: ["guard S3_DEFAULT_ENCRYPTION_KMS"],
   judges: ["template", "live", "drift"],
+  // The default rule's algorithm (S3 applies the first); undefined when unread or not fixed by the template.
+  drift: [{ view: s3BucketViews, property: "SSEAlgorithm", value: (bucket) => bucket.encryption[0]?.algorithm } satisfies DriftProperty<S3BucketView>],
   check(context) {
     const hits: Hit[] = [];
     for (const bucket of context.views(s3BucketViews)) {
@@ -26,9 +28,12 @@ export default defineRule({
       hits.push({
         resource: { logicalId: bucket.logicalId, type: bucket.type },
         path: rule.at,
-        message: rule.implicit
-          ? `${bucket.logicalId} declares no KMS default encryption, so S3 uses SSE-S3 (AES256) with keys you cannot control, audit or revoke`
-          : `${bucket.logicalId} sets SSEAlgorithm AES256 (SSE-S3): objects are encrypted with keys you cannot control, audit or revoke`,
+        message:
+          context.source !== "template"
+            ? `${bucket.logicalId} (bucket ${bucket.physicalId}) ${rule.implicit ? "has no default encryption configured, so S3 applies SSE-S3 (AES256)" : "encrypts by default with SSE-S3 (AES256)"}: objects are encrypted with keys you cannot control, audit or revoke`
+            : rule.implicit
+              ? `${bucket.logicalId} declares no KMS default encryption, so S3 uses SSE-S3 (AES256) with keys you cannot control, audit or revoke`
+              : `${bucket.logicalId} sets SSEAlgorithm AES256 (SSE-S3): objects are encrypted with keys you cannot control, audit or revoke`,
         evidence: { algorithm: rule.algorithm, implicit: rule.implicit ?? false },
       });
     }

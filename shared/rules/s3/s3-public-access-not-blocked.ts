@@ -1,5 +1,5 @@
-import { PUBLIC_ACCESS_BLOCK_SETTINGS, s3BucketViews } from "../../views/s3-bucket.ts";
-import { defineRule, type Hit } from "../rule.ts";
+import { PUBLIC_ACCESS_BLOCK_SETTINGS, s3BucketViews, type S3BucketView } from "../../views/s3-bucket.ts";
+import { defineRule, type DriftProperty, type Hit } from "../rule.ts";
 
 export default defineRule({
   id: "s3-public-access-not-blocked",
@@ -17,6 +17,9 @@ export default defineRule({
   seeds: ["003 §2"],
   anchors: ["checkov CKV_AWS_53", "checkov CKV_AWS_54", "checkov CKV_AWS_55", "checkov CKV_AWS_56", "securityhub S3.8"],
   judges: ["template", "live", "drift"],
+  drift: PUBLIC_ACCESS_BLOCK_SETTINGS.map(
+    (setting) => ({ view: s3BucketViews, property: `PublicAccessBlockConfiguration.${setting}`, value: (bucket) => bucket.publicAccessBlock.settings[setting] }) satisfies DriftProperty<S3BucketView>,
+  ),
   check(context) {
     const hits: Hit[] = [];
     for (const bucket of context.views(s3BucketViews)) {
@@ -25,10 +28,13 @@ export default defineRule({
       if (off.length === 0) continue;
       const missing = off.filter((setting) => block.settingAt[setting].at(-1) !== setting);
       const disabled = off.filter((setting) => !missing.includes(setting));
-      const parts = [
-        ...(disabled.length > 0 ? [`sets ${disabled.join(", ")} to false`] : []),
-        ...(missing.length > 0 ? [block.declared ? `leaves ${missing.join(", ")} unset (off)` : "declares no PublicAccessBlockConfiguration, so all four settings are off"] : []),
-      ];
+      const parts =
+        context.source === "template"
+          ? [
+              ...(disabled.length > 0 ? [`sets ${disabled.join(", ")} to false`] : []),
+              ...(missing.length > 0 ? [block.declared ? `leaves ${missing.join(", ")} unset (off)` : "declares no PublicAccessBlockConfiguration, so all four settings are off"] : []),
+            ]
+          : [block.declared ? `(bucket ${bucket.physicalId}) has ${off.join(", ")} off (GetPublicAccessBlock)` : `(bucket ${bucket.physicalId}) has no public access block configuration (GetPublicAccessBlock: NoSuchPublicAccessBlockConfiguration), so all four settings are off`];
       hits.push({
         resource: { logicalId: bucket.logicalId, type: bucket.type },
         path: disabled.length > 0 ? block.settingAt[disabled[0]!] : block.at,

@@ -10,7 +10,8 @@ export default defineRule({
     "A WAFv2 Web ACL filters only the traffic of the resources it is associated with. A Web ACL that no " +
     "AWS::WAFv2::WebACLAssociation names and no CloudFront distribution lists as its WebACLId costs money, looks like " +
     "protection in a review, and inspects no request at all: the load balancer, API or distribution it was meant for is " +
-    "exposed without it.",
+    "exposed without it. Live, the ACL is judged by what AWS lists as associated with it (ListResourcesForWebACL, or the " +
+    "distributions using a CLOUDFRONT ACL), so an association made outside the stack counts.",
   remediation:
     "Associate the Web ACL with what it should protect: for a regional ACL add an AWS::WAFv2::WebACLAssociation with " +
     "ResourceArn set to the load balancer, API Gateway stage (arn:aws:apigateway:REGION::/restapis/ID/stages/NAME), " +
@@ -22,7 +23,7 @@ export default defineRule({
   check(context) {
     const hits: Hit[] = [];
     const template = context.template;
-    /** Outputs that export the ACL: another stack may associate it, which this template cannot show. */
+    /** Outputs that export the ACL: another stack may associate it, which this template cannot show (live listings do show it). */
     const exportsOf = (logicalId: string): string[] => {
       if (!template || !isRecord(template.body.Outputs)) return [];
       return template.graph
@@ -36,13 +37,18 @@ export default defineRule({
         });
     };
     for (const acl of context.views(webAclViews)) {
-      if (acl.associations.length > 0) continue;
+      // Live, undefined means listing what the ACL protects failed: that failure is reported, this rule cannot tell.
+      if (acl.associations === undefined || acl.associations.length > 0) continue;
       const exported = exportsOf(acl.logicalId);
       const scope = acl.scope ? ` (${acl.scope} scope)` : "";
       const where =
-        acl.scope === "CLOUDFRONT"
-          ? "no CloudFront distribution names it in DistributionConfig.WebACLId"
-          : "no AWS::WAFv2::WebACLAssociation names it and no CloudFront distribution uses it as WebACLId";
+        context.source === "template"
+          ? acl.scope === "CLOUDFRONT"
+            ? "no CloudFront distribution names it in DistributionConfig.WebACLId"
+            : "no AWS::WAFv2::WebACLAssociation names it and no CloudFront distribution uses it as WebACLId"
+          : acl.scope === "CLOUDFRONT"
+            ? "no CloudFront distribution uses it (ListDistributionsByWebACLId lists none)"
+            : "no load balancer, API stage, AppSync API, Cognito user pool, App Runner service or Verified Access instance is associated with it (ListResourcesForWebACL lists none)";
       hits.push({
         resource: { logicalId: acl.logicalId, type: acl.type, ...(acl.physicalId ? { physicalId: acl.physicalId } : {}) },
         message:
