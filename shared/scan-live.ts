@@ -17,6 +17,9 @@ export interface LiveScanOptions {
   regions: string[];
   endpointUrl?: string;
   profile?: string;
+  /** Per-attempt timeout and attempts per call, for every client (defaults in shared/live/clients.ts). */
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
   /** Stack names or ARNs; ignored when `allStacks` is set. */
   stacks?: string[];
   allStacks?: boolean;
@@ -122,7 +125,13 @@ async function guard(session: LiveSession, Reader: ServiceReaderClass<object>, s
 }
 
 function targetOf(options: LiveScanOptions, region: string): AwsTarget {
-  return { region, ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}), ...(options.profile ? { profile: options.profile } : {}) };
+  return {
+    region,
+    ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+  };
 }
 
 /** The stacks to judge in one region: every active one, or the ones named (an ARN names its own region). */
@@ -206,8 +215,16 @@ function failureErrors(stack: LiveStack, attributed: Set<ReadFailure>): ScanErro
   return errors;
 }
 
+const TARGETS_NAMED = 3;
+
 function describeFailure(failure: ReadFailure, region: string): string {
-  return `${failure.service}:${failure.operation} in ${region}${failure.target ? ` for ${failure.target}` : ""}: ${failure.message}`;
+  const targets = failure.targets ?? [];
+  const about = failure.target
+    ? ` for ${failure.target}`
+    : targets.length > 0
+      ? ` for ${targets.slice(0, TARGETS_NAMED).join(", ")}${targets.length > TARGETS_NAMED ? ` and ${targets.length - TARGETS_NAMED} more` : ""}`
+      : "";
+  return `${failure.service}:${failure.operation} in ${region}${about}: ${failure.message}`;
 }
 
 async function callerAccount(session: LiveSession): Promise<string | undefined> {

@@ -6,9 +6,13 @@ export interface AwsTarget {
   /** Every client's endpoint (moto, LocalStack). */
   endpointUrl?: string;
   profile?: string;
+  /** Milliseconds one HTTP attempt may take (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
+  /** Attempts per call, the first included (default MAX_ATTEMPTS). */
+  maxAttempts?: number;
 }
 
-/** Seconds a single HTTP attempt may take; retries (adaptive) come on top. */
+/** Milliseconds a single HTTP attempt may take; retries (adaptive) come on top. */
 export const REQUEST_TIMEOUT_MS = 15_000;
 const CONNECTION_TIMEOUT_MS = 5_000;
 export const MAX_ATTEMPTS = 6;
@@ -24,7 +28,7 @@ const clients = new Map<string, unknown>();
  * every attempt. An emulator endpoint with no credentials configured gets dummy ones, as emulators accept any.
  */
 export function awsClient<C>(Client: ClientConstructor<C>, target: AwsTarget): C {
-  const key = [Client.name, target.region, target.endpointUrl ?? "", target.profile ?? ""].join("|");
+  const key = [Client.name, target.region, target.endpointUrl ?? "", target.profile ?? "", target.requestTimeoutMs ?? "", target.maxAttempts ?? ""].join("|");
   let client = clients.get(key) as C | undefined;
   if (!client) {
     client = new Client(clientConfig(target));
@@ -37,8 +41,9 @@ export function clientConfig(target: AwsTarget): Record<string, unknown> {
   const config: Record<string, unknown> = {
     region: target.region,
     retryMode: "adaptive",
-    maxAttempts: MAX_ATTEMPTS,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }),
+    maxAttempts: target.maxAttempts ?? MAX_ATTEMPTS,
+    // Without throwOnRequestTimeout the handler only logs a warning and the call waits on forever.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: target.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
   };
   if (target.profile) config.profile = target.profile;
   if (target.endpointUrl) {
