@@ -32,7 +32,7 @@ export function deployedResolveOptions(stack: LiveStack): ResolveOptions {
     ...(stack.stack.region.startsWith("cn-") ? { "AWS::Partition": "aws-cn", "AWS::URLSuffix": "amazonaws.com.cn" } : {}),
     ...(stack.stack.region.startsWith("us-gov-") ? { "AWS::Partition": "aws-us-gov" } : {}),
   };
-  return { pseudo, parameterValues: stack.stack.parameters };
+  return { pseudo, parameterValues: stack.stack.parameters, maskedParameters: stack.stack.maskedParameters };
 }
 
 /** Resolves the deployed template for the stack (its `template`, which views' fromLive may read). */

@@ -23,6 +23,8 @@ export interface TemplateScanOptions {
   rules?: readonly Rule[];
   pseudo?: Partial<PseudoParameters>;
   parameterValues?: Record<string, string>;
+  /** A deployed stack's NoEcho parameters, whose values AWS masks. */
+  maskedParameters?: readonly string[];
   /** A deployed stack's template: judge only the scenario its parameter values give, not every branch. */
   deployedScenarioOnly?: boolean;
   now?: Date;
@@ -50,7 +52,11 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
   const graph = buildReferenceGraph(parsed.body);
   const byFingerprint = new Map<string, Finding>();
   const fingerprintByHit = new Map<string, string>();
-  const allScenarios = resolveTemplate(parsed, { ...(options.pseudo ? { pseudo: options.pseudo } : {}), ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}) });
+  const allScenarios = resolveTemplate(parsed, {
+    ...(options.pseudo ? { pseudo: options.pseudo } : {}),
+    ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}),
+    ...(options.maskedParameters ? { maskedParameters: options.maskedParameters } : {}),
+  });
   const scenarios = options.deployedScenarioOnly ? allScenarios.slice(0, 1) : allScenarios;
 
   scenarios.forEach((resolved, index) => {

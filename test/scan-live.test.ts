@@ -3,6 +3,7 @@ import { after, afterEach, describe, it } from "node:test";
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudFormationReader } from "../shared/live/cloudformation.ts";
+import { ALL_RULES } from "../shared/rules/index.ts";
 import { scanLive } from "../shared/scan-live.ts";
 
 const cloudformation = mockClient(CloudFormationClient);
@@ -70,5 +71,33 @@ describe("scanLive", () => {
     assert.deepEqual(result.findings, []);
     assert.equal(result.errors.length, 1);
     assert.match(result.errors[0]!.message, /cloudformation:DescribeStacks in eu-west-1: still throttled after retries/);
+  });
+});
+
+describe("scanLive: parameters", () => {
+  it("judges the deployed parameter values, and a NoEcho parameter as unknown rather than its default", async () => {
+    const template = `Parameters:
+  SshCidr: { Type: String, Default: 10.0.0.0/8 }
+  AdminCidr: { Type: String, NoEcho: true, Default: 0.0.0.0/0 }
+Resources:
+  Ssh:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: ssh
+      SecurityGroupIngress: [{ IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref SshCidr }]
+  Admin:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: admin
+      SecurityGroupIngress: [{ IpProtocol: tcp, FromPort: 3389, ToPort: 3389, CidrIp: !Ref AdminCidr }]
+`;
+    cloudformation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ ...stack("params"), Parameters: [{ ParameterKey: "SshCidr", ParameterValue: "0.0.0.0/0" }, { ParameterKey: "AdminCidr", ParameterValue: "****" }] }],
+    });
+    cloudformation.on(GetTemplateCommand).resolves({ TemplateBody: template });
+    cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
+    const result = await scanLive({ regions: ["eu-west-1"], allStacks: true, readers, rules: ALL_RULES.filter((rule) => rule.id === "ec2-sg-ingress-open-admin-port") });
+    assert.deepEqual(result.findings.map((finding) => `${finding.ruleId} ${finding.resource.logicalId}`), ["ec2-sg-ingress-open-admin-port Ssh"]);
+    assert.doesNotMatch(result.findings[0]!.message, /only when/, "a deployed stack is judged in its own scenario only");
   });
 });

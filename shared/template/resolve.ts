@@ -51,6 +51,7 @@ export interface ResolvedTemplate {
 
 const NO_VALUE = Symbol("AWS::NoValue");
 const OTHER_VALUE = "\u0000other";
+const MASKED_VALUE = "\u0000masked";
 const MAX_SCENARIOS = 8;
 const MAX_COMBINATIONS = 512;
 
@@ -58,12 +59,15 @@ export interface ResolveOptions {
   pseudo?: Partial<PseudoParameters>;
   /** Parameter values a deployed stack was given; they override defaults. */
   parameterValues?: Record<string, string>;
+  /** A deployed stack's NoEcho parameters: AWS masks their values, so they are unknown (never their Default). */
+  maskedParameters?: readonly string[];
 }
 
 /** Every scenario the template's conditions can take, the defaults first, each resolved. */
 export function resolveTemplate(source: ParsedTemplate, options: ResolveOptions = {}): ResolvedTemplate[] {
   const pseudo = { ...DEFAULT_PSEUDO_PARAMETERS, ...options.pseudo };
-  return scenariosOf(source.body, pseudo, options.parameterValues ?? {}).map((scenario) => resolveScenario(source, scenario, pseudo));
+  const given = { ...options.parameterValues, ...Object.fromEntries((options.maskedParameters ?? []).map((name) => [name, MASKED_VALUE])) };
+  return scenariosOf(source.body, pseudo, given).map((scenario) => resolveScenario(source, scenario, pseudo));
 }
 
 function parameterDefaults(body: TemplateBody, given: Record<string, string>): Record<string, unknown> {
@@ -79,6 +83,7 @@ function parameterValue(declaration: unknown, value: unknown): unknown {
   if (type.startsWith("AWS::SSM::Parameter::Value")) return new Unknown(`SSM parameter ${stringValue(value) ?? ""}`.trim(), stringValue(value));
   if (value === undefined || value === null) return new Unknown("parameter without default");
   if (value === OTHER_VALUE) return new Unknown("parameter value other than the default");
+  if (value === MASKED_VALUE) return new Unknown("NoEcho parameter: AWS masks its deployed value");
   if (/^List<|^CommaDelimitedList$/.test(type)) {
     return Array.isArray(value) ? value : String(value).split(",").map((item) => item.trim());
   }
