@@ -199,3 +199,18 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
   }
   throw new Error(`moto could not bind a free port after ${attempts} attempts: ${String((last as Error)?.message ?? last)}`);
 }
+
+export const MOTO_REGION = "us-east-1";
+export const MOTO_ACCOUNT = "123456789012";
+
+/** SDK v3 client configuration that points a client at moto. */
+export function motoClientConfig(endpoint: string) {
+  return {
+    endpoint,
+    region: MOTO_REGION,
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    // S3 on one endpoint: bucket in the path, not in the host name.
+    forcePathStyle: true,
+    maxAttempts: 2,
+  };
+}

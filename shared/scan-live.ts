@@ -17,6 +17,8 @@ export interface LiveScanOptions {
   regions: string[];
   endpointUrl?: string;
   profile?: string;
+  /** Credentials for every client (a member account's assumed role); see AwsTarget.credentials. */
+  credentials?: AwsTarget["credentials"];
   /** Per-attempt timeout and attempts per call, for every client (defaults in shared/live/clients.ts). */
   requestTimeoutMs?: number;
   maxAttempts?: number;
@@ -129,6 +131,7 @@ function targetOf(options: LiveScanOptions, region: string): AwsTarget {
     region,
     ...(options.endpointUrl ? { endpointUrl: options.endpointUrl } : {}),
     ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
   };

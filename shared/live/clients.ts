@@ -1,4 +1,5 @@
 import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
 
 /** Where a scan reads from: one region of one account, through the default credential chain or a named profile. */
 export interface AwsTarget {
@@ -10,6 +11,8 @@ export interface AwsTarget {
   requestTimeoutMs?: number;
   /** Attempts per call, the first included (default MAX_ATTEMPTS). */
   maxAttempts?: number;
+  /** Credentials other than the default chain's (a member account's assumed role), named by `id` in the client cache key. */
+  credentials?: { id: string; provider: AwsCredentialIdentityProvider };
 }
 
 /** Milliseconds a single HTTP attempt may take; retries (adaptive) come on top. */
@@ -28,7 +31,7 @@ const clients = new Map<string, unknown>();
  * every attempt. An emulator endpoint with no credentials configured gets dummy ones, as emulators accept any.
  */
 export function awsClient<C>(Client: ClientConstructor<C>, target: AwsTarget): C {
-  const key = [Client.name, target.region, target.endpointUrl ?? "", target.profile ?? "", target.requestTimeoutMs ?? "", target.maxAttempts ?? ""].join("|");
+  const key = [Client.name, target.region, target.endpointUrl ?? "", target.profile ?? "", target.requestTimeoutMs ?? "", target.maxAttempts ?? "", target.credentials?.id ?? ""].join("|");
   let client = clients.get(key) as C | undefined;
   if (!client) {
     client = new Client(clientConfig(target));
@@ -46,11 +49,12 @@ export function clientConfig(target: AwsTarget): Record<string, unknown> {
     requestHandler: new NodeHttpHandler({ connectionTimeout: CONNECTION_TIMEOUT_MS, requestTimeout: target.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true }),
   };
   if (target.profile) config.profile = target.profile;
+  if (target.credentials) config.credentials = target.credentials.provider;
   if (target.endpointUrl) {
     config.endpoint = target.endpointUrl;
     // Emulators serve S3 on the same host: virtual-host bucket names would not resolve on loopback.
     config.forcePathStyle = true;
-    if (!target.profile && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    if (!target.profile && !target.credentials && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
       config.credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
     }
   }

@@ -14,7 +14,7 @@ import { ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import type { Finding } from "../../shared/findings/finding.ts";
 import type { ScanReport } from "../../shared/findings/report.ts";
 import { scanLive, type LiveScanResult } from "../../shared/scan-live.ts";
-import { deployExample, deployFixedExample, EXAMPLE_FILES, type DeployResult } from "./deploy-examples.ts";
+import { deployExample, deployFixedExample, EXAMPLE_FILES, type DeployResult } from "../../cli/moto-examples.ts";
 import { MOTO_REGION, motoClientConfig, motoForTests } from "./moto.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -15,7 +15,7 @@ import { DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetWebACLCommand, GetWebACLForResourceCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { MotoUnavailableError, startMotoServer } from "../../cli/moto-server.ts";
-import { deployExamples, deployExample, EXAMPLE_FILES, motoCompatTransform, cidrSubnets, type DeployResult } from "./deploy-examples.ts";
+import { deployExamples, deployExample, EXAMPLE_FILES, motoCompatTransform, cidrSubnets, type DeployResult } from "../../cli/moto-examples.ts";
 import { motoClientConfig, motoForTests } from "./moto.ts";
 import { parseTemplate } from "../../shared/template/parse.ts";
 

@@ -10,20 +10,7 @@ export const MOTO_SKIP_MESSAGE = "moto_server not found: live integration tests 
 export const MOTO_REQUIRED_MESSAGE =
   "moto_server not found, and STACKWARDEN_REQUIRE_MOTO=1 says the live integration tests must run; install moto[server] (pip install 'moto[server]')";
 
-export const MOTO_REGION = "us-east-1";
-export const MOTO_ACCOUNT = "123456789012";
-
-/** SDK v3 client configuration that points a client at moto. */
-export function motoClientConfig(endpoint: string) {
-  return {
-    endpoint,
-    region: MOTO_REGION,
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    // S3 on one endpoint: bucket in the path, not in the host name.
-    forcePathStyle: true,
-    maxAttempts: 2,
-  };
-}
+export { MOTO_ACCOUNT, MOTO_REGION, motoClientConfig } from "../../cli/moto-server.ts";
 
 export function motoRequired(): boolean {
   return process.env.STACKWARDEN_REQUIRE_MOTO === "1";

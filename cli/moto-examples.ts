@@ -84,10 +84,10 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { AssociateWebACLCommand, CreateWebACLCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
-import { parseTemplate, type TemplateBody } from "../../shared/template/parse.ts";
-import { MOTO_ACCOUNT, MOTO_REGION, motoClientConfig } from "./moto.ts";
+import { parseTemplate, type TemplateBody } from "../shared/template/parse.ts";
+import { MOTO_ACCOUNT, MOTO_REGION, motoClientConfig } from "./moto-server.ts";
 
-export const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples");
+export const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "examples");
 export const FIXED_DIR = join(EXAMPLES_DIR, "fixed");
 
 /** The five seed examples, in a stable order (file names under examples/). */

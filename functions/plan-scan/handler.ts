@@ -1,0 +1,44 @@
+/** PlanScan: the EventBridge schedule (or a manual {"regions": [...]}) -> one ScanRequest per active stack on the queue. */
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
+import { serviceConfigFromEnv } from "../../shared/service/config.ts";
+import { InvalidMessageError, parsePlanEvent } from "../../shared/service/messages.ts";
+import { planScan, type PlanResult } from "../../shared/service/plan.ts";
+import { serviceTelemetry } from "../../shared/service/telemetry.ts";
+
+const telemetry = serviceTelemetry();
+
+export type PlanScanResponse = ({ ok: true } & PlanResult) | { ok: false; error: string };
+
+export const handler = async (event: unknown, context?: Context): Promise<PlanScanResponse> => {
+  const { logger, metrics } = telemetry;
+  logger.resetKeys();
+  if (context) logger.addContext(context);
+  try {
+    let trigger;
+    try {
+      trigger = parsePlanEvent(event);
+    } catch (error) {
+      if (!(error instanceof InvalidMessageError)) throw error;
+      // Retrying an event the planner does not take would fail the same way: answered, not thrown.
+      logger.error("event rejected", { reason: error.message });
+      metrics.addMetric("MessagesRejected", MetricUnit.Count, 1);
+      return { ok: false, error: error.message };
+    }
+    if (typeof (event as { id?: unknown }).id === "string") logger.setCorrelationId((event as { id: string }).id);
+    const base = serviceConfigFromEnv();
+    const config = trigger.reason === "manual" ? { ...base, regions: trigger.regions } : base;
+    const result = await planScan(config, trigger.reason === "schedule" ? trigger.time : undefined, { reason: trigger.reason });
+    logger.info("scan planned", { reason: trigger.reason, regions: config.regions, requests: result.requests, planned: result.planned, stacks: result.stacks, batches: result.batches, scopes: result.scopes });
+    if (result.errors.length > 0) logger.error("planning was incomplete", { planErrors: result.errors });
+    metrics.addMetric("StacksPlanned", MetricUnit.Count, result.stacks);
+    metrics.addMetric("RequestsQueued", MetricUnit.Count, result.requests);
+    metrics.addMetric("PlanErrors", MetricUnit.Count, result.errors.length);
+    return { ok: true, ...result };
+  } catch (error) {
+    logger.error("planning failed", { error: error as Error });
+    throw error;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};
