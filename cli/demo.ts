@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { AuthorizeSecurityGroupIngressCommand, EC2Client, RevokeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { ModifyDBInstanceCommand, RDSClient } from "@aws-sdk/client-rds";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
@@ -20,6 +21,7 @@ import { startMotoServer, type MotoServer } from "./moto-server.ts";
 
 const REGION = "us-east-1";
 const TABLE = "stackwarden-findings";
+
 const CHANGED_STACK = "webapp";
 
 const { values } = parseArgs({ options: { "endpoint-url": { type: "string" } }, strict: true });
@@ -53,11 +55,17 @@ async function runDemo(endpointUrl: string): Promise<void> {
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: inboxArn }));
   log(`created: table ${TABLE}, topic ${topicArn}, queue ${queueUrl}, inbox subscribed to the topic`);
 
-  const stacks: string[] = [];
-  for (const file of EXAMPLE_FILES) stacks.push((await deployExample(endpointUrl, file)).stackName);
-  const webapp = await deployFixedExample(endpointUrl, "nova-ebs-kms-web.yaml", { stackName: CHANGED_STACK });
-  stacks.push(webapp.stackName);
-  log(`deployed ${stacks.length} stacks: ${stacks.join(", ")}`);
+  const stacks = [...EXAMPLE_FILES.map((file) => file.replace(/\.(ya?ml|json)$/, "")), CHANGED_STACK];
+  const cloudformation = new CloudFormationClient(config);
+  let webapp = await existingStack(cloudformation, CHANGED_STACK);
+  if (webapp) {
+    log(`reusing the ${stacks.length} stacks an earlier demo deployed on this moto: ${stacks.join(", ")}`);
+  } else {
+    for (const file of EXAMPLE_FILES) await deployExample(endpointUrl, file);
+    const deployed = await deployFixedExample(endpointUrl, "nova-ebs-kms-web.yaml", { stackName: CHANGED_STACK });
+    webapp = { stackId: deployed.stackId, physicalIds: deployed.physicalIds };
+    log(`deployed ${stacks.length} stacks: ${stacks.join(", ")}`);
+  }
 
   const groupId = webapp.physicalIds.NovaModelWebSecurityGroup!;
   const ec2 = new EC2Client(config);
@@ -111,6 +119,19 @@ async function runDemo(endpointUrl: string): Promise<void> {
 
   log(`\n(${((performance.now() - started) / 1000).toFixed(1)} s)`);
   log(`demo: ${stored} findings stored, ${alerts.length + laterAlerts.length} alerts published, ${resolved.length} resolved after fix`);
+}
+
+/** A stack an earlier demo left on this moto, with its resources' physical ids. */
+async function existingStack(cloudformation: CloudFormationClient, name: string): Promise<{ stackId: string; physicalIds: Record<string, string> } | undefined> {
+  try {
+    const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: name }))).Stacks?.[0];
+    if (!stack?.StackId) return undefined;
+    const resources = (await cloudformation.send(new ListStackResourcesCommand({ StackName: stack.StackId }))).StackResourceSummaries ?? [];
+    return { stackId: stack.StackId, physicalIds: Object.fromEntries(resources.filter((resource) => resource.LogicalResourceId && resource.PhysicalResourceId).map((resource) => [resource.LogicalResourceId!, resource.PhysicalResourceId!])) };
+  } catch (error) {
+    if ((error as { name?: string }).name === "ValidationError") return undefined;
+    throw error;
+  }
 }
 
 type SqsHandler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;

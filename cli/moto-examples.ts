@@ -802,8 +802,18 @@ async function reconcile(endpoint: string, context: ResolveContext, logicalId: s
     case "AWS::IAM::Role": {
       const arns = (properties.ManagedPolicyArns as string[] | undefined) ?? [];
       const iam = new IAMClient(config);
-      for (const arn of arns) await iam.send(new AttachRolePolicyCommand({ RoleName: physical, PolicyArn: arn }));
-      if (arns.length > 0) done.push("ManagedPolicyArns (moto ignores them on CreateStack)");
+      const missing: string[] = [];
+      for (const arn of arns) {
+        try {
+          await iam.send(new AttachRolePolicyCommand({ RoleName: physical, PolicyArn: arn }));
+        } catch (error) {
+          // A moto started without MOTO_IAM_LOAD_MANAGED_POLICIES=true (one the caller runs) knows no AWS managed policy.
+          if ((error as { name?: string }).name !== "NoSuchEntityException" || !arn.includes(":iam::aws:policy/")) throw error;
+          missing.push(arn.split("/").pop()!);
+        }
+      }
+      if (arns.length > missing.length) done.push("ManagedPolicyArns (moto ignores them on CreateStack)");
+      if (missing.length > 0) done.push(`not attached, as this moto does not load AWS managed policies (start it with MOTO_IAM_LOAD_MANAGED_POLICIES=true): ${missing.join(", ")}`);
       break;
     }
     case "AWS::S3::Bucket": {
