@@ -63,7 +63,7 @@ export async function scanLive(options: LiveScanOptions): Promise<LiveScanResult
   listed.forEach((stacks, index) => {
     for (const stack of stacks) stackRegions.set(stack.name, [...(stackRegions.get(stack.name) ?? []), options.regions[index]!]);
   });
-  if (options.accountChecks) await addRequiredRegions(options, policy, stackRegions);
+  if (options.accountChecks) await addStackRegions(options, policy, sessions, stackRegions);
   if (!options.allStacks) reportStacksFoundNowhere(options, stackRegions, result);
 
   const total = listed.reduce((sum, stacks) => sum + stacks.length, 0);
@@ -162,14 +162,21 @@ function reportStacksFoundNowhere(options: LiveScanOptions, stackRegions: Map<st
   }
 }
 
-/** account-regions-missing needs to know, for required regions the scan does not cover, which stacks exist there. */
-async function addRequiredRegions(options: LiveScanOptions, policy: Policy, stackRegions: Map<string, string[]>): Promise<void> {
-  const extra = (policy.requiredRegions ?? []).filter((region) => !options.regions.includes(region));
+/**
+ * account-regions-missing needs to know where each stack exists: in the required regions the scan does not cover,
+ * and, for an account-only pass (no stack named, none judged), in the scanned regions too. Listed, never judged.
+ */
+async function addStackRegions(options: LiveScanOptions, policy: Policy, sessions: LiveSession[], stackRegions: Map<string, string[]>): Promise<void> {
+  const accountOnly = !options.allStacks && (options.stacks ?? []).length === 0;
+  const listings = [
+    ...(accountOnly ? sessions : []),
+    ...(policy.requiredRegions ?? []).filter((region) => !options.regions.includes(region)).map((region) => new LiveSession(targetOf(options, region))),
+  ];
   await Promise.all(
-    extra.map(async (region) => {
-      const session = new LiveSession(targetOf(options, region));
+    listings.map(async (session) => {
       const stacks = (await session.reader(CloudFormationReader).activeStacks()) ?? [];
-      for (const stack of stacks) stackRegions.set(stack.name, [...(stackRegions.get(stack.name) ?? []), region]);
+      session.account ??= stacks[0]?.account;
+      for (const stack of stacks) stackRegions.set(stack.name, [...(stackRegions.get(stack.name) ?? []), session.region]);
     }),
   );
 }

@@ -3,8 +3,10 @@ import { after, afterEach, describe, it } from "node:test";
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudFormationReader } from "../shared/live/cloudformation.ts";
+import { DEFAULT_POLICY } from "../shared/config/policy.ts";
 import { ALL_RULES } from "../shared/rules/index.ts";
 import { scanLive } from "../shared/scan-live.ts";
+import { awsError } from "./live/hand-stack.ts";
 
 const cloudformation = mockClient(CloudFormationClient);
 afterEach(() => cloudformation.reset());
@@ -30,7 +32,7 @@ describe("scanLive", () => {
     cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("good"), stack("broken"), stack("denied")] });
     cloudformation.on(GetTemplateCommand, { StackName: ARN("good") }).resolves({ TemplateBody: OPEN_GROUP });
     cloudformation.on(GetTemplateCommand, { StackName: ARN("broken") }).resolves({ TemplateBody: "Resources: [unclosed" });
-    cloudformation.on(GetTemplateCommand, { StackName: ARN("denied") }).rejects(Object.assign(new Error("not allowed"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
+    cloudformation.on(GetTemplateCommand, { StackName: ARN("denied") }).rejects(awsError("AccessDenied", 403, "not allowed"));
     cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [{ LogicalResourceId: "Web", PhysicalResourceId: "sg-0123456789abcdef0", ResourceType: "AWS::EC2::SecurityGroup", ResourceStatus: "CREATE_COMPLETE", LastUpdatedTimestamp: new Date() }] });
 
     const result = await scanLive({ regions: ["eu-west-1"], allStacks: true, readers });
@@ -49,9 +51,9 @@ describe("scanLive", () => {
   it("scans the stacks named, says which cannot be found, and takes a stack ARN in its own region only", async () => {
     cloudformation.on(DescribeStacksCommand, { StackName: "app" }).callsFake(async (_input, getClient) => {
       if ((await getClient().config.region()) === "eu-west-1") return { Stacks: [stack("app")] };
-      throw Object.assign(new Error("Stack with id app does not exist"), { name: "ValidationError", $metadata: { httpStatusCode: 400 } });
+      throw awsError("ValidationError", 400, "Stack with id app does not exist");
     });
-    cloudformation.on(DescribeStacksCommand, { StackName: "ghost" }).rejects(Object.assign(new Error("Stack with id ghost does not exist"), { name: "ValidationError", $metadata: { httpStatusCode: 400 } }));
+    cloudformation.on(DescribeStacksCommand, { StackName: "ghost" }).rejects(awsError("ValidationError", 400, "Stack with id ghost does not exist"));
     cloudformation.on(DescribeStacksCommand, { StackName: ARN("other", "us-east-1") }).resolves({ Stacks: [stack("other", "us-east-1")] });
     cloudformation.on(GetTemplateCommand).resolves({ TemplateBody: "Resources: {}\n" });
     cloudformation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
@@ -66,7 +68,7 @@ describe("scanLive", () => {
   });
 
   it("reports a listing that fails as an error and judges nothing it could not see", async () => {
-    cloudformation.on(DescribeStacksCommand).rejects(Object.assign(new Error("Rate exceeded"), { name: "Throttling", $metadata: { httpStatusCode: 400 } }));
+    cloudformation.on(DescribeStacksCommand).rejects(awsError("Throttling", 400, "Rate exceeded"));
     const result = await scanLive({ regions: ["eu-west-1"], allStacks: true, readers });
     assert.deepEqual(result.findings, []);
     assert.equal(result.errors.length, 1);
@@ -99,5 +101,22 @@ Resources:
     const result = await scanLive({ regions: ["eu-west-1"], allStacks: true, readers, rules: ALL_RULES.filter((rule) => rule.id === "ec2-sg-ingress-open-admin-port") });
     assert.deepEqual(result.findings.map((finding) => `${finding.ruleId} ${finding.resource.logicalId}`), ["ec2-sg-ingress-open-admin-port Ssh"]);
     assert.doesNotMatch(result.findings[0]!.message, /only when/, "a deployed stack is judged in its own scenario only");
+  });
+});
+
+describe("scanLive: the account pass", () => {
+  it("with no stack named, lists the stacks of the scanned and required regions and reports a stack missing from a required region", async () => {
+    cloudformation.on(DescribeStacksCommand).callsFake(async (_input, getClient) => {
+      const region = await getClient().config.region();
+      return { Stacks: region === "eu-west-1" ? [stack("baseline"), stack("app")] : [stack("baseline", "us-east-1")] };
+    });
+    const policy = { ...DEFAULT_POLICY, requiredRegions: ["eu-west-1", "us-east-1"] };
+    const result = await scanLive({ regions: ["eu-west-1"], stacks: [], accountChecks: true, policy, readers, rules: ALL_RULES.filter((rule) => rule.id === "account-regions-missing") });
+    assert.deepEqual(result.stacks, [], "listed, not judged");
+    assert.deepEqual(
+      result.findings.map((finding) => `${finding.ruleId} ${finding.stack.name} ${finding.resource.logicalId}`),
+      [`account-regions-missing (account) app`],
+    );
+    assert.match(result.findings[0]!.message, /us-east-1/);
   });
 });

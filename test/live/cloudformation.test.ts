@@ -4,6 +4,7 @@ import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListSt
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudFormationReader } from "../../shared/live/cloudformation.ts";
 import { LiveSession } from "../../shared/live/session.ts";
+import { awsError } from "./hand-stack.ts";
 
 const cloudformation = mockClient(CloudFormationClient);
 afterEach(() => cloudformation.reset());
@@ -14,10 +15,6 @@ const ARN = (name: string) => `arn:aws:cloudformation:eu-west-1:111122223333:sta
 function reader(): { session: LiveSession; cfn: CloudFormationReader } {
   const session = new LiveSession({ region: "eu-west-1" });
   return { session, cfn: session.reader(CloudFormationReader) };
-}
-
-function awsError(name: string, status: number, message = name): Error {
-  return Object.assign(new Error(message), { name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
 }
 
 describe("CloudFormationReader", () => {
