@@ -37,7 +37,7 @@ export function deployedResolveOptions(stack: LiveStack): ResolveOptions {
 
 /** Resolves the deployed template for the stack (its `template`, which views' fromLive may read). */
 export function attachDeployedTemplate(stack: LiveStack, parsed: ParsedTemplate): void {
-  stack.template = resolveTemplate(parsed, deployedResolveOptions(stack))[0];
+  stack.template = resolveTemplate(parsed, { ...deployedResolveOptions(stack), deployedOnly: true })[0];
 }
 
 /** Rules that judge only drift run in the drift pass; a rule marked D that judges templates or live state owns drift properties instead. */
@@ -106,17 +106,15 @@ export function judgeLiveStack(stack: LiveStack, parsed: ParsedTemplate | undefi
   const errors: ScanError[] = [];
   const byFingerprint = new Map<string, Finding>();
 
-  let templateHits = new Map<string, Hit[]>();
+  const templateHits = new Map<string, Hit[]>();
   let templateSide: RuleContext | undefined;
   if (parsed) {
-    const resolveOptions = deployedResolveOptions(stack);
-    const templateResult = judgeTemplate(parsed, { stack: ref, policy, rules, ...resolveOptions, deployedScenarioOnly: true, now });
+    if (!stack.template) attachDeployedTemplate(stack, parsed);
+    // The deployed template is judged in its own scenario only; its hits also tell drift which side is less secure.
+    const templateResult = judgeTemplate(parsed, { stack: ref, policy, rules, scenarios: [stack.template!], firstScenarioHits: templateHits, now });
     errors.push(...templateResult.errors);
     for (const finding of templateResult.findings) byFingerprint.set(finding.fingerprint, finding);
-    stack.template ??= resolveTemplate(parsed, resolveOptions)[0];
     templateSide = templateContext(stack.template!, parsed, buildReferenceGraph(parsed.body), policy);
-    // The template's own findings came from judgeTemplate; these hits only tell drift which side is less secure.
-    templateHits = runRules(rules, templateSide, ref.name, []);
   }
 
   const live = liveContext(stack, policy);

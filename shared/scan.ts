@@ -2,7 +2,7 @@ import { DEFAULT_POLICY, type Policy } from "./config/policy.ts";
 import { fingerprintOf, type Finding, type ScanError, type StackRef } from "./findings/finding.ts";
 import { applyPolicySuppressions, suppressionMatches, templateSuppressions } from "./findings/suppress.ts";
 import { ALL_RULES } from "./rules/index.ts";
-import type { Rule, RuleContext } from "./rules/rule.ts";
+import type { Hit, Rule, RuleContext } from "./rules/rule.ts";
 import { buildReferenceGraph } from "./template/graph.ts";
 import { parseTemplate, TemplateParseError, type ParsedTemplate } from "./template/parse.ts";
 import { resolveTemplate, type PseudoParameters, type ResolvedTemplate } from "./template/resolve.ts";
@@ -25,8 +25,10 @@ export interface TemplateScanOptions {
   parameterValues?: Record<string, string>;
   /** A deployed stack's NoEcho parameters, whose values AWS masks. */
   maskedParameters?: readonly string[];
-  /** A deployed stack's template: judge only the scenario its parameter values give, not every branch. */
-  deployedScenarioOnly?: boolean;
+  /** Scenarios resolved already (a deployed stack's one scenario); resolved from the options when absent. */
+  scenarios?: ResolvedTemplate[];
+  /** Filled with each rule's hits on the first scenario, for callers that compare them (drift). */
+  firstScenarioHits?: Map<string, Hit[]>;
   now?: Date;
 }
 
@@ -52,12 +54,13 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
   const graph = buildReferenceGraph(parsed.body);
   const byFingerprint = new Map<string, Finding>();
   const fingerprintByHit = new Map<string, string>();
-  const allScenarios = resolveTemplate(parsed, {
-    ...(options.pseudo ? { pseudo: options.pseudo } : {}),
-    ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}),
-    ...(options.maskedParameters ? { maskedParameters: options.maskedParameters } : {}),
-  });
-  const scenarios = options.deployedScenarioOnly ? allScenarios.slice(0, 1) : allScenarios;
+  const scenarios =
+    options.scenarios ??
+    resolveTemplate(parsed, {
+      ...(options.pseudo ? { pseudo: options.pseudo } : {}),
+      ...(options.parameterValues ? { parameterValues: options.parameterValues } : {}),
+      ...(options.maskedParameters ? { maskedParameters: options.maskedParameters } : {}),
+    });
 
   scenarios.forEach((resolved, index) => {
     const context = templateContext(resolved, parsed, graph, policy);
@@ -70,6 +73,7 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
         errors.push({ target, message: `rule ${rule.id} could not judge this template: ${(error as Error).message}` });
         continue;
       }
+      if (index === 0) options.firstScenarioHits?.set(rule.id, hits);
       for (const hit of hits) {
         // Scenarios repeat most hits: each distinct one is hashed once.
         const hitKey = JSON.stringify([rule.id, hit.resource.logicalId, hit.detail ?? null]);

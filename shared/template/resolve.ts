@@ -61,13 +61,16 @@ export interface ResolveOptions {
   parameterValues?: Record<string, string>;
   /** A deployed stack's NoEcho parameters: AWS masks their values, so they are unknown (never their Default). */
   maskedParameters?: readonly string[];
+  /** A deployed stack: only the scenario its parameter values give, not every branch its conditions could take. */
+  deployedOnly?: boolean;
 }
 
 /** Every scenario the template's conditions can take, the defaults first, each resolved. */
 export function resolveTemplate(source: ParsedTemplate, options: ResolveOptions = {}): ResolvedTemplate[] {
   const pseudo = { ...DEFAULT_PSEUDO_PARAMETERS, ...options.pseudo };
   const given = { ...options.parameterValues, ...Object.fromEntries((options.maskedParameters ?? []).map((name) => [name, MASKED_VALUE])) };
-  return scenariosOf(source.body, pseudo, given).map((scenario) => resolveScenario(source, scenario, pseudo));
+  const scenarios = scenariosOf(source.body, pseudo, given);
+  return (options.deployedOnly ? scenarios.slice(0, 1) : scenarios).map((scenario) => resolveScenario(source, scenario, pseudo));
 }
 
 function parameterDefaults(body: TemplateBody, given: Record<string, string>): Record<string, unknown> {
