@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { after, afterEach, describe, it } from "node:test";
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudFormationReader } from "../shared/live/cloudformation.ts";
 import { DEFAULT_POLICY } from "../shared/config/policy.ts";
 import { ALL_RULES } from "../shared/rules/index.ts";
 import { scanLive } from "../shared/scan-live.ts";
+import { emptyWorld, eni, group, serveWorld, tcpFromWorld } from "./live/ec2-fake.ts";
 import { awsError } from "./live/hand-stack.ts";
 
 const cloudformation = mockClient(CloudFormationClient);
@@ -118,5 +121,51 @@ describe("scanLive: the account pass", () => {
       [`account-regions-missing (account) app`],
     );
     assert.match(result.findings[0]!.message, /us-east-1/);
+  });
+});
+
+describe("scanLive: calls per stack", () => {
+  const ec2 = mockClient(EC2Client);
+  const kms = mockClient(KMSClient);
+  after(() => {
+    ec2.restore();
+    kms.restore();
+  });
+
+  it("a stack of 50 security groups and 20 keys costs a constant few EC2 calls and one key policy read per key, whatever the rules", async () => {
+    const groups = Array.from({ length: 50 }, (_, index) => `sg-${String(index).padStart(17, "0")}`);
+    const keys = Array.from({ length: 20 }, (_, index) => `1234abcd-12ab-34cd-56ef-${String(index).padStart(12, "0")}`);
+    const world = emptyWorld();
+    world.groups = groups.map((id, index) => group(id, index % 5 === 0 ? [tcpFromWorld(22)] : []));
+    world.interfaces = groups.slice(0, 30).map((id, index) => eni(`eni-${index}`, [id]));
+    serveWorld(ec2, world);
+    kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId?: string }) => ({ KeyMetadata: { KeyId: input.KeyId!, Arn: `arn:aws:kms:eu-west-1:111122223333:key/${input.KeyId}`, KeyState: "Enabled", Enabled: true, KeyManager: "CUSTOMER", KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS" } }));
+    kms.on(GetKeyPolicyCommand).resolves({ Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] }) });
+    kms.on(GetKeyRotationStatusCommand).resolves({ KeyRotationEnabled: false });
+    const template = [
+      "Resources:",
+      ...groups.map((_, index) => `  Group${index}:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: group ${index}`),
+      ...keys.map((_, index) => `  Key${index}:\n    Type: AWS::KMS::Key`),
+    ].join("\n");
+    cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [stack("big")] });
+    cloudformation.on(GetTemplateCommand).resolves({ TemplateBody: template });
+    cloudformation.on(ListStackResourcesCommand).resolves({
+      StackResourceSummaries: [
+        ...groups.map((id, index) => ({ LogicalResourceId: `Group${index}`, PhysicalResourceId: id, ResourceType: "AWS::EC2::SecurityGroup", ResourceStatus: "CREATE_COMPLETE" as const, LastUpdatedTimestamp: new Date() })),
+        ...keys.map((id, index) => ({ LogicalResourceId: `Key${index}`, PhysicalResourceId: id, ResourceType: "AWS::KMS::Key", ResourceStatus: "CREATE_COMPLETE" as const, LastUpdatedTimestamp: new Date() })),
+      ],
+    });
+
+    const result = await scanLive({ regions: ["eu-west-1"], allStacks: true });
+
+    const calls = (service: string) => Object.entries(result.calls).filter(([key]) => key.startsWith(`eu-west-1 ${service}:`)).reduce((sum, [, count]) => sum + count, 0);
+    assert.ok(calls("ec2") <= 4, `EC2 calls: ${JSON.stringify(result.calls)}`);
+    assert.equal(result.calls["eu-west-1 kms:GetKeyPolicy"], 20);
+    assert.ok(calls("kms") <= 3 * 20, `KMS calls: ${calls("kms")}`);
+    assert.equal(calls("cloudformation"), 3);
+    // Ten groups open port 22 to 0.0.0.0/0 and to ::/0: a finding per peer.
+    assert.equal(result.findings.filter((finding) => finding.ruleId === "ec2-sg-ingress-open-admin-port" && finding.source === "live").length, 20);
+    assert.equal(result.findings.filter((finding) => finding.ruleId === "kms-key-rotation-disabled" && finding.source === "live").length, 20);
+    assert.equal(result.findings.filter((finding) => finding.ruleId === "ec2-sg-unattached" && finding.source === "live").length, 20);
   });
 });
