@@ -139,6 +139,8 @@ async function startOnce(command: string[], port: number, readyTimeoutMs: number
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
+    // Unreferenced, the child would let this process end (exit code 13, an unsettled await) before its exit event.
+    child.ref();
     killGroup(child, "SIGTERM");
     const timer = setTimeout(() => killGroup(child, "SIGKILL"), killGraceMs);
     await exited;

@@ -4,7 +4,9 @@
  * resources present, as the live APIs report them.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
 import { before, describe, test } from "node:test";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
@@ -20,6 +22,7 @@ import { motoClientConfig, motoForTests } from "./moto.ts";
 import { parseTemplate } from "../../shared/template/parse.ts";
 
 const moto = motoForTests();
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -54,6 +57,18 @@ describe("moto harness", () => {
     }
     assert.equal(await portOpen(server.port), false, "moto still listens after stop()");
     await server.stop(); // idempotent
+  });
+
+  test("a process whose last work is stopping moto ends normally when moto outlives its SIGTERM grace", async (t) => {
+    if (!moto.need(t)) return;
+    // Stopping with no grace sends SIGKILL at once; the process must still wait for moto's exit, not end with 13.
+    const script = `const { startMotoServer } = await import("./cli/moto-server.ts");
+      const moto = await startMotoServer({ killGraceMs: 0 });
+      await moto.stop();
+      process.stdout.write("stopped");`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout, "stopped");
   });
 
   test("a missing moto is a MotoUnavailableError that says how to install it", async () => {
