@@ -56,7 +56,12 @@ export class CloudFormationReader {
       absentOn: ["ValidationError"],
     });
     if (!result.ok) return result.absent ? { missing: true } : undefined;
-    const stack = result.value.Stacks?.[0];
+    const stacks: unknown = result.value.Stacks;
+    if (!Array.isArray(stacks) || (stacks.length > 0 && (!stacks[0] || typeof stacks[0] !== "object"))) {
+      this.session.fail("cloudformation", "DescribeStacks", "malformed-response", `DescribeStacks returned no Stacks list for ${nameOrArn}`, nameOrArn);
+      return undefined;
+    }
+    const stack = stacks[0] as Stack | undefined;
     if (!stack || stack.StackStatus === "DELETE_COMPLETE") return { missing: true };
     const info = this.infoOf(stack);
     return info ? { found: info } : undefined;
@@ -92,18 +97,23 @@ export class CloudFormationReader {
       { target: stackId },
     );
     if (!pages) return undefined;
+    if (pages.some((page) => !Array.isArray(page.StackResourceSummaries))) {
+      // No list is not an empty stack: every resource would read as deleted.
+      this.session.fail("cloudformation", "ListStackResources", "malformed-response", `ListStackResources returned no StackResourceSummaries list for ${stackId}`, stackId);
+      return undefined;
+    }
     const resources: StackResource[] = [];
     let blank = 0;
-    for (const summary of pages.flatMap((page) => page.StackResourceSummaries ?? [])) {
-      if (!summary.LogicalResourceId || !summary.ResourceType) {
+    for (const summary of pages.flatMap((page) => page.StackResourceSummaries!)) {
+      if (!summary || typeof summary.LogicalResourceId !== "string" || summary.LogicalResourceId === "" || typeof summary.ResourceType !== "string" || summary.ResourceType === "") {
         blank += 1;
         continue;
       }
       resources.push({
         logicalId: summary.LogicalResourceId,
         type: summary.ResourceType,
-        status: summary.ResourceStatus ?? "UNKNOWN",
-        ...(summary.PhysicalResourceId ? { physicalId: summary.PhysicalResourceId } : {}),
+        status: typeof summary.ResourceStatus === "string" ? summary.ResourceStatus : "UNKNOWN",
+        ...(typeof summary.PhysicalResourceId === "string" && summary.PhysicalResourceId !== "" ? { physicalId: summary.PhysicalResourceId } : {}),
       });
     }
     if (blank > 0) {

@@ -138,9 +138,10 @@ export class CloudTrailReader implements ServiceReader {
     const trails: LiveTrail[] = [];
     for (const entry of list as unknown[]) {
       if (!isRecord(entry) || typeof entry.Name !== "string" || typeof entry.TrailARN !== "string") {
+        // A nameless entry may be the very trail asked about (or the account's multi-region one): the listing cannot say what is absent.
         const failure = this.session.fail(SERVICE, operation, "malformed-response", "DescribeTrails listed a trail without Name or TrailARN");
         if (targets) failure.targets = [...targets];
-        continue;
+        return undefined;
       }
       const raw = entry as unknown as Trail & { Name: string; TrailARN: string };
       const known = this.trails.get(raw.TrailARN);

@@ -75,8 +75,11 @@ export class ConfigReader implements ServiceReader {
   private async readRecorders(): Promise<void> {
     const result = await this.session.call("config", "DescribeConfigurationRecorders", () => this.client.send(new DescribeConfigurationRecordersCommand({})));
     if (!result.ok) return;
+    const list: unknown = result.value.ConfigurationRecorders;
+    if (!Array.isArray(list)) return this.malformed("DescribeConfigurationRecorders", "no ConfigurationRecorders list");
     const recorders: LiveConfigRecorder[] = [];
-    for (const recorder of result.value.ConfigurationRecorders ?? []) {
+    for (const recorder of list as { name?: unknown; arn?: unknown; roleARN?: unknown; recordingGroup?: { allSupported?: unknown } }[]) {
+      if (!recorder || typeof recorder !== "object") return this.malformed("DescribeConfigurationRecorders", "a configuration recorder that is not an object");
       if (typeof recorder.name !== "string") return this.malformed("DescribeConfigurationRecorders", "a configuration recorder without a name");
       const live: LiveConfigRecorder = { name: recorder.name };
       if (typeof recorder.arn === "string") live.arn = recorder.arn;
@@ -90,8 +93,11 @@ export class ConfigReader implements ServiceReader {
   private async readStatuses(): Promise<void> {
     const result = await this.session.call("config", "DescribeConfigurationRecorderStatus", () => this.client.send(new DescribeConfigurationRecorderStatusCommand({})));
     if (!result.ok) return;
+    const list: unknown = result.value.ConfigurationRecordersStatus;
+    if (!Array.isArray(list)) return this.malformed("DescribeConfigurationRecorderStatus", "no ConfigurationRecordersStatus list");
     const statuses: LiveConfigRecorderStatus[] = [];
-    for (const status of result.value.ConfigurationRecordersStatus ?? []) {
+    for (const status of list as { name?: unknown; recording?: unknown; lastStatus?: unknown; lastErrorCode?: unknown }[]) {
+      if (!status || typeof status !== "object") return this.malformed("DescribeConfigurationRecorderStatus", "a recorder status that is not an object");
       if (typeof status.name !== "string" || typeof status.recording !== "boolean") {
         return this.malformed("DescribeConfigurationRecorderStatus", "a recorder status without a name or a boolean `recording`");
       }
@@ -106,8 +112,11 @@ export class ConfigReader implements ServiceReader {
   private async readChannels(): Promise<void> {
     const result = await this.session.call("config", "DescribeDeliveryChannels", () => this.client.send(new DescribeDeliveryChannelsCommand({})));
     if (!result.ok) return;
+    const list: unknown = result.value.DeliveryChannels;
+    if (!Array.isArray(list)) return this.malformed("DescribeDeliveryChannels", "no DeliveryChannels list");
     const channels: LiveDeliveryChannel[] = [];
-    for (const channel of result.value.DeliveryChannels ?? []) {
+    for (const channel of list as { name?: unknown; s3BucketName?: unknown }[]) {
+      if (!channel || typeof channel !== "object") return this.malformed("DescribeDeliveryChannels", "a delivery channel that is not an object");
       if (typeof channel.name !== "string") return this.malformed("DescribeDeliveryChannels", "a delivery channel without a name");
       channels.push({ name: channel.name, ...(typeof channel.s3BucketName === "string" ? { bucket: channel.s3BucketName } : {}) });
     }

@@ -54,6 +54,15 @@ function isText(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
 }
 
+/** MetadataOptions.HttpTokens, when present, is "optional" or "required": anything else would be judged (and drift) as a value. */
+function hasTextHttpTokens(holder: unknown): boolean {
+  const options = (holder as { MetadataOptions?: unknown } | null | undefined)?.MetadataOptions;
+  if (options === undefined) return true;
+  if (!options || typeof options !== "object") return false;
+  const tokens = (options as { HttpTokens?: unknown }).HttpTokens;
+  return tokens === undefined || typeof tokens === "string";
+}
+
 /**
  * EC2 and VPC: security groups and the network interfaces that use them, instances and the volumes attached to them,
  * launch templates, volumes, VPCs with their flow logs, network ACLs and route tables, and the region's EBS encryption
@@ -292,9 +301,15 @@ export class Ec2Reader implements ServiceReader {
       groupIds,
       (batch, token) => this.client.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "group-id", Values: batch }], MaxResults: PAGE_SIZE, NextToken: token })),
       (page) => page.NetworkInterfaces,
-      (eni) => (!isText(eni.NetworkInterfaceId) ? "a network interface without NetworkInterfaceId" : !isList(eni.Groups) ? `network interface ${eni.NetworkInterfaceId} without its Groups` : undefined),
+      (eni) =>
+        !isText(eni.NetworkInterfaceId)
+          ? "a network interface without NetworkInterfaceId"
+          : !isList(eni.Groups) || eni.Groups.some((group) => !isText((group as { GroupId?: unknown } | null)?.GroupId))
+            ? `network interface ${eni.NetworkInterfaceId} without its Groups' ids`
+            : undefined,
       (batch, found) => {
-        if (!found) return;
+        // An interface left out as malformed may be the one that uses a group: "unused" cannot be told.
+        if (!found || this.session.failures.some((failure) => failure.operation === "DescribeNetworkInterfaces" && failure.targets?.some((id) => batch.includes(id)))) return;
         for (const groupId of batch) this.interfacesByGroup.set(groupId, []);
         for (const eni of found) {
           for (const group of eni.Groups ?? []) {
@@ -314,7 +329,7 @@ export class Ec2Reader implements ServiceReader {
       ids,
       (batch, token) => this.client.send(new DescribeInstancesCommand({ Filters: [{ Name: "instance-id", Values: batch }], MaxResults: PAGE_SIZE, NextToken: token })),
       (page) => (isList(page.Reservations) ? page.Reservations.flatMap((reservation) => reservation.Instances ?? []) : undefined),
-      (instance) => (!isText(instance.InstanceId) ? "an instance without InstanceId" : undefined),
+      (instance) => (!isText(instance.InstanceId) ? "an instance without InstanceId" : !hasTextHttpTokens(instance) ? `instance ${instance.InstanceId} with a MetadataOptions.HttpTokens that is not text` : undefined),
       (batch, found) => {
         if (!found) return;
         // A terminated instance stays listed for a while; it no longer exists.
@@ -359,7 +374,7 @@ export class Ec2Reader implements ServiceReader {
       );
       if (!result.ok) return;
       const versions = result.value.LaunchTemplateVersions;
-      if (!isList(versions) || versions.some((version) => typeof version?.VersionNumber !== "number")) {
+      if (!isList(versions) || versions.some((version) => typeof version?.VersionNumber !== "number" || !hasTextHttpTokens(version?.LaunchTemplateData))) {
         this.session.fail("ec2", "DescribeLaunchTemplateVersions", "malformed-response", `DescribeLaunchTemplateVersions answered for ${id} without numbered versions`, id);
         return;
       }

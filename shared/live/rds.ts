@@ -85,11 +85,14 @@ export class RdsReader implements ServiceReader {
     );
     if (!pages) return;
     for (const page of pages) {
-      for (const instance of page.DBInstances ?? []) {
-        if (typeof instance.DBInstanceIdentifier !== "string") {
-          this.session.fail("rds", "DescribeDBInstances", "malformed-response", "DescribeDBInstances returned a DB instance without DBInstanceIdentifier");
-          continue;
-        }
+      const list: unknown = page.DBInstances;
+      if (!Array.isArray(list) || list.some((instance) => typeof instance?.DBInstanceIdentifier !== "string")) {
+        // Which instance an unnamed entry is cannot be told: none of the batch is judged, none is called gone.
+        this.session.fail("rds", "DescribeDBInstances", "malformed-response", Array.isArray(list) ? "DescribeDBInstances returned a DB instance without DBInstanceIdentifier" : "DescribeDBInstances returned no DBInstances list").targets = [...ids];
+        for (const id of ids) this.instances.delete(idKey(id));
+        return;
+      }
+      for (const instance of list as (DBInstance & { DBInstanceIdentifier: string })[]) {
         this.instances.set(idKey(instance.DBInstanceIdentifier), instance);
         this.checkShape("DescribeDBInstances", `DB instance ${instance.DBInstanceIdentifier}`, requestedId(ids, instance.DBInstanceIdentifier), instance, instanceFields(instance));
       }
@@ -109,11 +112,14 @@ export class RdsReader implements ServiceReader {
     );
     if (!pages) return;
     for (const page of pages) {
-      for (const cluster of page.DBClusters ?? []) {
-        if (typeof cluster.DBClusterIdentifier !== "string") {
-          this.session.fail("rds", "DescribeDBClusters", "malformed-response", "DescribeDBClusters returned a DB cluster without DBClusterIdentifier");
-          continue;
-        }
+      const list: unknown = page.DBClusters;
+      if (!Array.isArray(list) || list.some((cluster) => typeof cluster?.DBClusterIdentifier !== "string")) {
+        // Which cluster an unnamed entry is cannot be told: none of the batch is judged, none is called gone.
+        this.session.fail("rds", "DescribeDBClusters", "malformed-response", Array.isArray(list) ? "DescribeDBClusters returned a DB cluster without DBClusterIdentifier" : "DescribeDBClusters returned no DBClusters list").targets = [...ids];
+        for (const id of ids) this.clusters.delete(idKey(id));
+        return;
+      }
+      for (const cluster of list as (DBCluster & { DBClusterIdentifier: string })[]) {
         this.clusters.set(idKey(cluster.DBClusterIdentifier), cluster);
         this.checkShape("DescribeDBClusters", `DB cluster ${cluster.DBClusterIdentifier}`, requestedId(ids, cluster.DBClusterIdentifier), cluster, clusterFields(cluster));
       }

@@ -145,17 +145,25 @@ export class LiveSession {
     }
   }
 
-  /** Every page of a paginated operation, or undefined when one page failed (the failure is recorded). */
-  async paginate<P>(service: string, operation: string, fetch: (token: string | undefined) => Promise<P>, nextToken: (page: P) => string | undefined, options: CallOptions = {}): Promise<P[] | undefined> {
+  /**
+   * Every page of a paginated operation, or undefined when one page failed or the pages never ended (the failure is
+   * recorded): a partial listing would read as "these are all", so it is no listing at all.
+   */
+  async paginate<P>(service: string, operation: string, fetch: (token: string | undefined) => Promise<P>, nextToken: (page: P) => unknown, options: CallOptions = {}): Promise<P[] | undefined> {
     const pages: P[] = [];
     let token: string | undefined;
     do {
+      if (pages.length === MAX_PAGES) {
+        const failure = this.fail(service, operation, "malformed-response", `${operation} still handed out a next-page token after ${MAX_PAGES} pages; the listing was abandoned as endless`, options.target);
+        if (options.targets) failure.targets = [...options.targets];
+        return undefined;
+      }
       const result = await this.call(service, operation, () => fetch(token), options);
       if (!result.ok) return undefined;
       pages.push(result.value);
       const next = nextToken(result.value);
-      // An endpoint that hands back the token it was given would loop forever.
-      token = next && next !== token ? next : undefined;
+      // An endpoint that hands back the token it was given would loop forever; a token that is not text is no token.
+      token = typeof next === "string" && next !== "" && next !== token ? next : undefined;
     } while (token);
     return pages;
   }
@@ -179,6 +187,12 @@ export class LiveSession {
     return total;
   }
 }
+
+/**
+ * Pages of one listing a scan follows before it calls the listing endless: far above any real account (1,000 pages of
+ * DescribeStacks is 100,000 stacks) and low enough that an endpoint handing out new tokens forever costs seconds.
+ */
+export const MAX_PAGES = 1000;
 
 /** Splits ids into batches an API takes in one request. */
 export function batches<T>(items: readonly T[], size: number): T[][] {
