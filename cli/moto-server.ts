@@ -17,7 +17,7 @@ export interface MotoServer {
 }
 
 export interface MotoServerOptions {
-  /** How long to wait for moto to answer HTTP, per attempt (default 20 000 ms). */
+  /** How long to wait for moto to answer HTTP, per attempt (default 60 000 ms: a loaded machine starts it slowly). */
   readyTimeoutMs?: number;
   /** How many ports to try when the chosen one got taken before moto bound it (default 3). */
   attempts?: number;
@@ -47,14 +47,20 @@ const HOST = "127.0.0.1";
 
 let detected: string[] | null | undefined;
 
-/** The command that starts moto on this machine, or null. Cached after the first call. */
+/**
+ * The command that starts moto on this machine, or null. Cached after the first call. STACKWARDEN_MOTO_COMMAND (set by
+ * .ci/run, which checked it once) is taken as it is, sparing every test process a probe that costs seconds of CPU.
+ */
 export function findMotoCommand(): string[] | null {
   if (detected !== undefined) return detected;
+  const given = process.env.STACKWARDEN_MOTO_COMMAND?.trim();
+  if (given) return (detected = given.split(/\s+/));
   const candidates: string[][] = [["moto_server"], ["python3", "-m", "moto.server"]];
   detected = null;
   for (const candidate of candidates) {
-    // `--help` exits 0 only when the program and its server extras import (pyenv shims exit 127 otherwise).
-    const probe = spawnSync(candidate[0]!, [...candidate.slice(1), "--help"], { stdio: "ignore", timeout: 15_000 });
+    // `--help` exits 0 only when the program and its server extras import (pyenv shims exit 127 otherwise). Importing
+    // moto takes seconds, and far longer on a loaded machine: a slow probe is not a missing moto.
+    const probe = spawnSync(candidate[0]!, [...candidate.slice(1), "--help"], { stdio: "ignore", timeout: 120_000 });
     if (!probe.error && probe.status === 0) {
       detected = candidate;
       break;
@@ -193,7 +199,7 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
     const port = await freePort();
     try {
       const env = { MOTO_IAM_LOAD_MANAGED_POLICIES: options.loadAwsManagedPolicies === false ? "false" : "true", ...options.env };
-      return await startOnce(command, port, options.readyTimeoutMs ?? 20_000, options.killGraceMs ?? 3_000, env);
+      return await startOnce(command, port, options.readyTimeoutMs ?? 60_000, options.killGraceMs ?? 3_000, env);
     } catch (error) {
       if (!(error instanceof PortTakenError)) throw error;
       last = error;
