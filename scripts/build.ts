@@ -1,18 +1,20 @@
 /**
  * Bundles each Lambda handler (functions/<name>/handler.ts) into a self-contained folder, dist/<name>/:
  * index.mjs (one ESM bundle: module-first main fields, Node 24, minified, no source map, with the `require`,
- * `__filename` and `__dirname` that bundled CommonJS code calls), db.json.gz (the CloudFormation resource schema
- * database shared/template/schema.ts reads at run time) and a package.json. infra/template.yaml deploys these folders.
- * Prints each bundle's size.
+ * `__filename` and `__dirname` that bundled CommonJS code calls), resource-schemas.json when the function looks up
+ * resource schemas (the fields of the CloudFormation resource schema the engine reads, derived from
+ * @aws-cdk/aws-service-spec at build time) and a package.json. infra/template.yaml deploys these folders.
+ * Prints each bundle's size and its data files'.
  *
  *   npm run build                  every function into dist/
  *   npm run build -- --outdir DIR  somewhere else
  */
-import { build, type Metafile, type Plugin } from "esbuild";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SCHEMA_DATA_FILE, serializeSchemaData } from "../shared/template/schema-data.ts";
+import { schemaDataFromSpec } from "../shared/template/schema-spec.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DEFAULT_OUTDIR = join(ROOT, "dist");
@@ -28,29 +30,20 @@ export const BUNDLE_BANNER = [
   "const __dirname = __swDirname(__filename);",
 ].join(" ");
 
-const SPEC_DATABASE = "db.json.gz";
-
-/** The schema database @aws-cdk/aws-service-spec ships beside its code and reads with fs at run time. */
-export function specDatabasePath(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("@aws-cdk/aws-service-spec/package.json")), SPEC_DATABASE);
-}
+const SCHEMA_MODULE = join(ROOT, "shared", "template", "schema.ts");
+const PACKAGED_SCHEMA_MODULE = join(ROOT, "shared", "template", "schema-packaged.ts");
 
 /**
- * @aws-cdk/aws-service-spec finds its database at `<package>/lib/../db.json.gz`. Bundled, `__dirname` is the bundle's
- * folder, so it is pointed at the copy placed beside index.mjs.
+ * shared/template/schema.ts reads resource schemas through shared/template/schema-spec.ts (the spec database, 2.5 MB
+ * gzipped, and the code that loads it); a bundle imports shared/template/schema-packaged.ts in its place, which reads
+ * the compact data written beside the bundle (SCHEMA_DATA_FILE).
  */
-export const specDatabaseBesideBundle: Plugin = {
-  name: "spec-database-beside-bundle",
+export const packagedResourceSchemas: Plugin = {
+  name: "packaged-resource-schemas",
   setup(builder) {
-    builder.onLoad({ filter: /[\\/]@aws-cdk[\\/]aws-service-spec[\\/]lib[\\/]index\.js$/ }, (args) => {
-      const source = readFileSync(args.path, "utf8");
-      const original = "path.join(__dirname, '..', DB_COMPRESSED)";
-      if (!source.includes(original)) {
-        throw new Error(`${args.path} no longer builds its database path as ${original}: update scripts/build.ts`);
-      }
-      return { contents: source.replace(original, "path.join(__dirname, DB_COMPRESSED)"), loader: "js" };
-    });
+    builder.onResolve({ filter: /^\.\/schema-spec\.ts$/ }, (args) =>
+      args.importer === SCHEMA_MODULE ? { path: PACKAGED_SCHEMA_MODULE } : undefined,
+    );
   },
 };
 
@@ -85,6 +78,8 @@ export interface FunctionBundle {
   entryPoint: string;
   outfile: string;
   bytes: number;
+  /** Files written beside the bundle that it reads at run time (the resource schema data), with their sizes. */
+  dataFiles: { path: string; bytes: number }[];
   /** Output bytes per package ("(project)" for this repository's code), largest first: what the bundle is made of. */
   largestInputs: { source: string; bytes: number }[];
 }
@@ -98,37 +93,61 @@ export function functionEntryPoints(functionsDir: string = FUNCTIONS_DIR): { nam
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/**
+ * The esbuild options of every function bundle. Identifiers are minified and `keepNames` is off: keeping function and
+ * class names readable in stack traces costs about 100 KB (6%) of the scan-stack bundle; a trace's line and column
+ * point into the bundle, which `npm run build` rebuilds identically from the same commit.
+ */
+export function bundleOptions(entryPoint: string, outfile: string): BuildOptions & { metafile: true } {
+  return {
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node24",
+    mainFields: ["module", "main"],
+    minify: true,
+    sourcemap: false,
+    legalComments: "none",
+    banner: { js: BUNDLE_BANNER },
+    plugins: [packagedResourceSchemas, literalSdkSchemaKeys],
+    metafile: true,
+    logLevel: "warning",
+  };
+}
+
 export async function buildFunctions(options: { outdir?: string; functionsDir?: string } = {}): Promise<FunctionBundle[]> {
   const outdir = resolve(options.outdir ?? DEFAULT_OUTDIR);
-  const database = specDatabasePath();
+  let schemaData: string | undefined;
   const bundles: FunctionBundle[] = [];
   for (const { name, entryPoint } of functionEntryPoints(options.functionsDir)) {
     const folder = join(outdir, name);
     const outfile = join(folder, "index.mjs");
     rmSync(folder, { recursive: true, force: true });
     mkdirSync(folder, { recursive: true });
-    const result = await build({
-      entryPoints: [entryPoint],
-      outfile,
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node24",
-      mainFields: ["module", "main"],
-      minify: true,
-      sourcemap: false,
-      legalComments: "none",
-      banner: { js: BUNDLE_BANNER },
-      plugins: [specDatabaseBesideBundle, literalSdkSchemaKeys],
-      metafile: true,
-      logLevel: "warning",
-    });
-    copyFileSync(database, join(folder, SPEC_DATABASE));
+    const result = await build(bundleOptions(entryPoint, outfile));
+    const dataFiles: FunctionBundle["dataFiles"] = [];
+    if (readsResourceSchemas(result.metafile, name)) {
+      schemaData ??= serializeSchemaData(schemaDataFromSpec());
+      const path = join(folder, SCHEMA_DATA_FILE);
+      writeFileSync(path, schemaData);
+      dataFiles.push({ path, bytes: statSync(path).size });
+    }
     // `sam build` packs a Node.js function folder with npm: a manifest without dependencies makes that a plain copy.
     writeFileSync(join(folder, "package.json"), `${JSON.stringify({ name: `stackwarden-${name}`, private: true, type: "module" }, null, 2)}\n`);
-    bundles.push({ name, entryPoint, outfile, bytes: statSync(outfile).size, largestInputs: largestInputs(result.metafile) });
+    bundles.push({ name, entryPoint, outfile, bytes: statSync(outfile).size, dataFiles, largestInputs: largestInputs(result.metafile) });
   }
   return bundles;
+}
+
+/** Whether the bundle looks up resource schemas; it must do so through the packaged data, never the spec database. */
+function readsResourceSchemas(metafile: Metafile, name: string): boolean {
+  const inputs = Object.keys(metafile.inputs).map((path) => resolve(ROOT, path));
+  if (inputs.some((path) => /[\\/]@aws-cdk[\\/]aws-service-spec[\\/]/.test(path))) {
+    throw new Error(`build: ${name} bundles @aws-cdk/aws-service-spec; schema lookups must go through shared/template/schema.ts (see packagedResourceSchemas)`);
+  }
+  return inputs.includes(PACKAGED_SCHEMA_MODULE);
 }
 
 function largestInputs(metafile: Metafile, count = 5): { source: string; bytes: number }[] {
@@ -165,6 +184,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   for (const bundle of bundles) {
     const parts = bundle.largestInputs.map((input) => `${input.source} ${kilobytes(input.bytes)}`).join(", ");
-    process.stdout.write(`${relative(process.cwd(), bundle.outfile)}  ${kilobytes(bundle.bytes)}  (largest: ${parts})\n`);
+    const data = bundle.dataFiles.map((file) => `, ${relative(process.cwd(), file.path)} ${kilobytes(file.bytes)}`).join("");
+    process.stdout.write(`${relative(process.cwd(), bundle.outfile)}  ${kilobytes(bundle.bytes)}${data}  (largest: ${parts})\n`);
   }
 }

@@ -1,72 +1,40 @@
-import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
-import type { Property, PropertyType, Resource, SpecDatabase, TypeDefinition } from "@aws-cdk/service-spec-types";
+/**
+ * The CloudFormation resource schema, as the engine reads it (the fields kept by shared/template/schema-data.ts).
+ * From source it comes from the spec database (shared/template/schema-spec.ts); a Lambda bundle imports
+ * shared/template/schema-packaged.ts in its place, which reads the compact data the build derived (scripts/build.ts).
+ */
+import { openSchemaSource } from "./schema-spec.ts";
+import { kindOfIdentifier, type Property, type PropertyType, type ResourceSchema, type SchemaSource, type TypeDefinition, type ValueKind } from "./schema-data.ts";
 
-/** What a Ref or a GetAtt of a resource gives back, as far as ARN-building is concerned. */
-export type ValueKind = "arn" | "name" | "id" | "url" | "compound" | "other";
-
-export interface ResourceSchema {
-  type: string;
-  /** The identifier Ref returns, e.g. "BucketName" or "Arn"; several when Ref returns them joined with "|". */
-  refIdentifier: string[];
-  refKind: ValueKind;
-  attributes: ReadonlySet<string>;
-  isStateful: boolean;
-  properties: Readonly<Record<string, Property>>;
-}
-
-let database: SpecDatabase | undefined;
+let source: SchemaSource | undefined;
 const schemas = new Map<string, ResourceSchema | undefined>();
+const definitions = new Map<string, TypeDefinition | undefined>();
 
-function db(): SpecDatabase {
-  database ??= loadAwsServiceSpecSync();
-  return database;
+function schemaSource(): SchemaSource {
+  source ??= openSchemaSource();
+  return source;
 }
 
 /** The CloudFormation resource schema of `type`, or undefined for a type AWS does not define (custom resources, typos). */
 export function resourceSchema(type: string): ResourceSchema | undefined {
   if (schemas.has(type)) return schemas.get(type);
-  const resource = db().lookup("resource", "cloudFormationType", "equals", type)[0];
-  const schema = resource ? toSchema(resource) : undefined;
+  const schema = schemaSource().resource(type);
   schemas.set(type, schema);
   return schema;
 }
 
-function toSchema(resource: Resource): ResourceSchema {
-  const refIdentifier = resource.cfnRefIdentifier ?? resource.primaryIdentifier ?? [];
-  return {
-    type: resource.cloudFormationType,
-    refIdentifier,
-    refKind: refIdentifier.length > 1 ? "compound" : kindOfIdentifier(refIdentifier[0] ?? "", resource),
-    attributes: new Set(Object.keys(resource.attributes)),
-    isStateful: resource.isStateful === true,
-    properties: resource.properties,
-  };
-}
-
 /** The property type (a structure a property nests) that a property's `ref` type points at. */
 export function typeDefinitionOf(type: Extract<PropertyType, { type: "ref" }>): TypeDefinition | undefined {
-  try {
-    return db().get("typeDefinition", type.reference);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads the kind of value from the identifier's name, as the schema names it (TopicArn, QueueUrl, BucketName, GroupId). */
-export function kindOfIdentifier(identifier: string, resource?: Pick<Resource, "arnTemplate">): ValueKind {
-  if (/Arn$/.test(identifier)) return "arn";
-  if (/Url$|URL$/.test(identifier)) return "url";
-  if (/Name$/.test(identifier)) return "name";
-  if (/Id$/.test(identifier) || identifier === "Id") {
-    // Some resources name their ARN "Id" in the schema (a Secrets Manager secret's Ref is its ARN).
-    if (resource?.arnTemplate && identifier === "Id" && /\$\{(SecretId|Arn)\}$/.test(resource.arnTemplate)) return "arn";
-    return "id";
-  }
-  return "other";
+  const id = type.reference.$ref;
+  if (definitions.has(id)) return definitions.get(id);
+  const definition = schemaSource().typeDefinition(id);
+  definitions.set(id, definition);
+  return definition;
 }
 
 export function attributeKind(attribute: string): ValueKind {
   return kindOfIdentifier(attribute.split(".").pop() ?? attribute);
 }
 
-export type { Property, PropertyType, TypeDefinition };
+export { kindOfIdentifier };
+export type { Property, PropertyType, ResourceSchema, TypeDefinition, ValueKind };
