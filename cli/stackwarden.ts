@@ -6,6 +6,7 @@ import { isSeverity, SEVERITIES, type Severity } from "../shared/findings/findin
 import { formatJson } from "../shared/findings/format-json.ts";
 import { formatSarif } from "../shared/findings/format-sarif.ts";
 import { formatText, useColor } from "../shared/findings/format-text.ts";
+import { redactReport, SHAPE_REDACTOR } from "../shared/findings/redact.ts";
 import { exitCodeOf, summarize, EXIT_CLEAN, EXIT_USAGE, type ScanReport } from "../shared/findings/report.ts";
 import { ALL_RULES, RULE_IDS } from "../shared/rules/index.ts";
 import type { Rule } from "../shared/rules/rule.ts";
@@ -245,7 +246,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   const showProgress = process.stderr.isTTY === true;
-  const report = options.live ? await liveReport(options.live, policy, options.rules, showProgress) : scanFiles(options.paths, {
+  const scanned = options.live ? await liveReport(options.live, policy, options.rules, showProgress) : scanFiles(options.paths, {
     policy,
     ...(options.rules ? { rules: options.rules } : {}),
     onProgress: (done, total, file) => {
@@ -255,6 +256,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(done < total ? `\r\u001b[K${line}` : "\r\u001b[K");
     },
   });
+  // Findings are redacted where they are built; this catches whatever a secret's shape gives away that got past that.
+  const report = redactReport(scanned);
 
   const toFile = options.output !== undefined;
   const text = render(report, options.format, !toFile && useColor(process.stdout));
@@ -283,6 +286,6 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // A bug, not a finding: exit 2 so CI never mistakes a crash for "findings at or above --fail-on".
-  process.stderr.write(`stackwarden: internal error: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(`stackwarden: internal error: ${SHAPE_REDACTOR.text((error as Error).stack ?? String(error))}\n`);
   process.exitCode = EXIT_USAGE;
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_POLICY, type Policy } from "./config/policy.ts";
 import { fingerprintOf, type Finding, type FindingSource, type ScanError, type StackRef } from "./findings/finding.ts";
+import { Redactor, SHAPE_REDACTOR, templateSecrets } from "./findings/redact.ts";
 import { applyPolicySuppressions } from "./findings/suppress.ts";
 import type { LiveAccount, LiveStack } from "./live/session.ts";
 import { ALL_RULES } from "./rules/index.ts";
@@ -47,14 +48,14 @@ function runsIn(rule: Rule, source: RuleSource, scope: "stack" | "account"): boo
   return rule.judges.includes(source);
 }
 
-function runRules(rules: readonly Rule[], context: RuleContext, target: string, errors: ScanError[]): Map<string, Hit[]> {
+function runRules(rules: readonly Rule[], context: RuleContext, target: string, errors: ScanError[], redactor: Redactor): Map<string, Hit[]> {
   const hits = new Map<string, Hit[]>();
   for (const rule of rules) {
     if (!runsIn(rule, context.source, context.scope)) continue;
     try {
       hits.set(rule.id, rule.check(context));
     } catch (error) {
-      errors.push({ target, message: `rule ${rule.id} could not judge the ${context.source === "drift" ? "drift of" : context.source === "live" ? "live state of" : "template of"} ${target}: ${(error as Error).message}` });
+      errors.push(redactor.error({ target, message: `rule ${rule.id} could not judge the ${context.source === "drift" ? "drift of" : context.source === "live" ? "live state of" : "template of"} ${target}: ${(error as Error).message}` }));
     }
   }
   return hits;
@@ -76,9 +77,9 @@ function liveContext(scope: LiveStack | LiveAccount, policy: Policy): RuleContex
   return { source: "live", scope: scope.scope, policy, live: scope, views: cachedViews((kind) => kind.fromLive?.(scope) ?? []) };
 }
 
-function toFinding(rule: Rule, hit: Hit, source: FindingSource, stack: StackRef, policy: Policy, physicalIdOf?: (logicalId: string) => string | undefined): Finding {
+function toFinding(rule: Rule, hit: Hit, source: FindingSource, stack: StackRef, policy: Policy, redactor: Redactor, physicalIdOf?: (logicalId: string) => string | undefined): Finding {
   const physicalId = hit.resource.physicalId ?? physicalIdOf?.(hit.resource.logicalId);
-  return {
+  return redactor.finding({
     ruleId: rule.id,
     severity: policy.severityOverrides[rule.id] ?? hit.severity ?? rule.severity,
     title: rule.title,
@@ -90,7 +91,7 @@ function toFinding(rule: Rule, hit: Hit, source: FindingSource, stack: StackRef,
     remediation: rule.remediation,
     fingerprint: fingerprintOf({ account: stack.account, region: stack.region, stack: stack.name, logicalId: hit.resource.logicalId, ruleId: rule.id, detail: hit.detail }),
     status: "OPEN",
-  };
+  });
 }
 
 /**
@@ -117,13 +118,15 @@ export function judgeLiveStack(stack: LiveStack, parsed: ParsedTemplate | undefi
     templateSide = templateContext(stack.template!, parsed, buildReferenceGraph(parsed.body), policy);
   }
 
+  // The stack's parameter values as DescribeStacks gave them: not masked when the template forgot NoEcho (or by moto).
+  const redactor = new Redactor(templateSecrets(parsed?.body, stack.stack.parameters));
   const live = liveContext(stack, policy);
-  const liveHits = runRules(rules, live, ref.name, errors);
+  const liveHits = runRules(rules, live, ref.name, errors, redactor);
   const ruleById = new Map(rules.map((rule) => [rule.id, rule]));
   const physicalIdOf = (logicalId: string) => stack.resources.find((resource) => resource.logicalId === logicalId)?.physicalId;
   for (const [ruleId, hits] of liveHits) {
     for (const hit of hits) {
-      const finding = toFinding(ruleById.get(ruleId)!, hit, "live", ref, policy, physicalIdOf);
+      const finding = toFinding(ruleById.get(ruleId)!, hit, "live", ref, policy, redactor, physicalIdOf);
       const declared = byFingerprint.get(finding.fingerprint);
       if (declared?.location) finding.location = declared.location;
       if (declared) finding.evidence.alsoInTemplate = true;
@@ -140,9 +143,9 @@ export function judgeLiveStack(stack: LiveStack, parsed: ParsedTemplate | undefi
       physicalIdOf,
     };
     const driftContext: RuleContext = { ...live, source: "drift", template: templateSide.template!, drift };
-    for (const [ruleId, hits] of runRules(rules, driftContext, ref.name, errors)) {
+    for (const [ruleId, hits] of runRules(rules, driftContext, ref.name, errors, redactor)) {
       for (const hit of hits) {
-        const finding = toFinding(ruleById.get(ruleId)!, hit, "drift", ref, policy, physicalIdOf);
+        const finding = toFinding(ruleById.get(ruleId)!, hit, "drift", ref, policy, redactor, physicalIdOf);
         if (parsed) locate(finding, parsed, hit);
         byFingerprint.set(finding.fingerprint, finding);
       }
@@ -169,8 +172,8 @@ export function judgeLiveAccount(account: LiveAccount, options: LiveJudgeOptions
   const errors: ScanError[] = [];
   const findings: Finding[] = [];
   const ruleById = new Map(rules.map((rule) => [rule.id, rule]));
-  for (const [ruleId, hits] of runRules(rules, liveContext(account, policy), ref.name, errors)) {
-    for (const hit of hits) findings.push(toFinding(ruleById.get(ruleId)!, hit, "live", ref, policy));
+  for (const [ruleId, hits] of runRules(rules, liveContext(account, policy), ref.name, errors, SHAPE_REDACTOR)) {
+    for (const hit of hits) findings.push(toFinding(ruleById.get(ruleId)!, hit, "live", ref, policy, SHAPE_REDACTOR));
   }
   applyPolicySuppressions(findings, policy, options.now ?? new Date());
   return { findings: sortFindings(findings), errors };

@@ -1,5 +1,6 @@
 import { DEFAULT_POLICY, type Policy } from "./config/policy.ts";
 import { fingerprintOf, type Finding, type ScanError, type StackRef } from "./findings/finding.ts";
+import { Redactor, templateSecrets } from "./findings/redact.ts";
 import { applyPolicySuppressions, suppressionMatches, templateSuppressions } from "./findings/suppress.ts";
 import { ALL_RULES } from "./rules/index.ts";
 import type { Hit, Rule, RuleContext } from "./rules/rule.ts";
@@ -62,6 +63,9 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
       ...(options.maskedParameters ? { maskedParameters: options.maskedParameters } : {}),
     });
 
+  // Every secret the template holds or the scenarios were given, whatever rule would quote it.
+  const redactor = new Redactor(templateSecrets(parsed.body, ...scenarios.map((resolved) => resolved.scenario.parameters)));
+
   scenarios.forEach((resolved, index) => {
     const context = templateContext(resolved, parsed, graph, policy);
     for (const rule of rules) {
@@ -70,7 +74,7 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
       try {
         hits = rule.check(context);
       } catch (error) {
-        errors.push({ target, message: `rule ${rule.id} could not judge this template: ${(error as Error).message}` });
+        errors.push(redactor.error({ target, message: `rule ${rule.id} could not judge this template: ${(error as Error).message}` }));
         continue;
       }
       if (index === 0) options.firstScenarioHits?.set(rule.id, hits);
@@ -91,7 +95,7 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
         const branch = index > 0 ? ` (only when ${resolved.scenario.label})` : "";
         const evidence: Record<string, unknown> = toEvidence(hit.evidence ?? {}) as Record<string, unknown>;
         if (scenarios.length > 1) evidence.scenarios = [resolved.scenario.label || "defaults"];
-        byFingerprint.set(fingerprint, {
+        byFingerprint.set(fingerprint, redactor.finding({
           ruleId: rule.id,
           severity: policy.severityOverrides[rule.id] ?? hit.severity ?? rule.severity,
           title: rule.title,
@@ -104,7 +108,7 @@ export function judgeTemplate(parsed: ParsedTemplate, options: TemplateScanOptio
           remediation: rule.remediation,
           fingerprint,
           status: "OPEN",
-        });
+        }));
       }
     }
   });

@@ -1,5 +1,6 @@
 /** ScanStack: an SQS batch of ScanRequests (or stack status change events) -> one scan per message -> partial batch failures. */
 import type { Context, SQSBatchResponse } from "aws-lambda";
+import { redactedError } from "../../shared/findings/redact.ts";
 import { RULE_IDS } from "../../shared/rules/index.ts";
 import { scanBatch } from "../../shared/service/batch.ts";
 import { serviceConfigFromEnv } from "../../shared/service/config.ts";
@@ -17,7 +18,7 @@ export const handler = async (event: unknown, context?: Context): Promise<SQSBat
     const { batchItemFailures } = await scanBatch(event, config, telemetry);
     return { batchItemFailures };
   } catch (error) {
-    telemetry.logger.error("invocation failed; the whole batch will be delivered again", { error: error as Error });
+    telemetry.logger.error("invocation failed; the whole batch will be delivered again", { error: redactedError(error) });
     throw error;
   } finally {
     telemetry.metrics.publishStoredMetrics();

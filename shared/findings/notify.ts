@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { PublishCommand, SNSClient, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { awsClient, type AwsTarget } from "../live/clients.ts";
 import { SEVERITIES, severityRank, type Severity } from "./finding.ts";
+import { SHAPE_REDACTOR } from "./redact.ts";
 import type { StackKey, StoredFinding } from "./store.ts";
 
 export interface Alert {
@@ -60,7 +61,8 @@ export function alertBytes(alert: Alert): number {
 export function buildAlert(key: StackKey, findings: StoredFinding[], options: { maxBytes?: number } = {}): Alert {
   if (findings.length === 0) throw new RangeError("buildAlert: no findings, so no alert (nothing is new)");
   const maxBytes = options.maxBytes ?? SNS_MAX_BYTES;
-  const sorted = sortForAlert(findings);
+  // The last line of defence: the findings were redacted when built, and an alert leaves the account by email.
+  const sorted = sortForAlert(findings.map((finding) => SHAPE_REDACTOR.finding(finding)));
   const subject = buildSubject(key, sorted);
   const attributes = buildAttributes(key, sorted);
 

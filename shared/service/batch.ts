@@ -6,6 +6,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
+import { redactedError, SHAPE_REDACTOR } from "../findings/redact.ts";
 import type { ServiceConfig } from "./config.ts";
 import { describeRequest, IgnoredEventError, InvalidMessageError, parseQueueMessage, type ScanRequest } from "./messages.ts";
 import { scanRequest, type ScanRequestOptions, type ScanRequestResult } from "./scan-request.ts";
@@ -31,7 +32,7 @@ export async function scanBatch(event: unknown, config: ServiceConfig, telemetry
     records = sqsRecordsOf(event);
   } catch (error) {
     // Not an SQS batch: nothing to redeliver, and retrying the invocation would fail the same way.
-    logger.error("event rejected", { reason: (error as Error).message });
+    logger.error("event rejected", { reason: SHAPE_REDACTOR.text((error as Error).message) });
     metrics.addMetric("MessagesRejected", MetricUnit.Count, 1);
     return { batchItemFailures: [], records: [] };
   }
@@ -53,8 +54,9 @@ export async function scanBatch(event: unknown, config: ServiceConfig, telemetry
       } catch (error) {
         if (!(error instanceof InvalidMessageError)) throw error;
         const ignored = error instanceof IgnoredEventError;
-        if (ignored) logger.info("event ignored", { reason: error.message });
-        else logger.error("message rejected (acknowledged, not retried)", { reason: error.message });
+        const reason = SHAPE_REDACTOR.text(error.message);
+        if (ignored) logger.info("event ignored", { reason });
+        else logger.error("message rejected (acknowledged, not retried)", { reason });
         metrics.addMetric(ignored ? "EventsIgnored" : "MessagesRejected", MetricUnit.Count, 1);
         results.push({ messageId, outcome: ignored ? "ignored" : "rejected", reason: error.message });
         continue;
@@ -67,12 +69,12 @@ export async function scanBatch(event: unknown, config: ServiceConfig, telemetry
         results.push({ messageId, outcome: "scanned", request: name, result });
       } catch (error) {
         if (error instanceof InvalidMessageError) {
-          logger.error("request rejected (acknowledged, not retried)", { reason: error.message });
+          logger.error("request rejected (acknowledged, not retried)", { reason: SHAPE_REDACTOR.text(error.message) });
           metrics.addMetric("MessagesRejected", MetricUnit.Count, 1);
           results.push({ messageId, outcome: "rejected", request: name, reason: error.message });
           continue;
         }
-        logger.error("scan failed; SQS will deliver the message again", { error: error as Error });
+        logger.error("scan failed; SQS will deliver the message again", { error: redactedError(error) });
         metrics.addMetric("ScanFailures", MetricUnit.Count, 1);
         batchItemFailures.push({ itemIdentifier: messageId });
         results.push({ messageId, outcome: "failed", request: name, reason: `${(error as Error).name}: ${(error as Error).message}` });
@@ -102,8 +104,8 @@ function recordOutcome(telemetry: Telemetry, result: ScanRequestResult): void {
   };
   if (result.alreadyRecorded) logger.info("scan already recorded (a redelivery): the table is unchanged", summary);
   else logger.info("stack scanned", summary);
-  if (result.errors > 0) logger.warn("the scan could not read or judge everything", { scanErrors: result.errorMessages.slice(0, 20), more: Math.max(0, result.errorMessages.length - 20) });
-  if (result.alertError) logger.error("alert not published; the findings stay pending and the next scan sends them", { alertError: result.alertError, pending: result.alerted });
+  if (result.errors > 0) logger.warn("the scan could not read or judge everything", { scanErrors: result.errorMessages.slice(0, 20).map((message) => SHAPE_REDACTOR.text(message)), more: Math.max(0, result.errorMessages.length - 20) });
+  if (result.alertError) logger.error("alert not published; the findings stay pending and the next scan sends them", { alertError: SHAPE_REDACTOR.text(result.alertError), pending: result.alerted });
 
   metrics.addMetric("ScanDurationMs", MetricUnit.Milliseconds, result.scanDurationMs);
   metrics.addMetric("ApiErrors", MetricUnit.Count, result.errors);

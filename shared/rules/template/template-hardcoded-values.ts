@@ -1,4 +1,5 @@
 import type { TemplatePath } from "../../template/parse.ts";
+import { SHAPE_REDACTOR } from "../../findings/redact.ts";
 import { resourceSchema } from "../../template/schema.ts";
 import { isRecord, stringValue } from "../../template/values.ts";
 import { defineRule, type Hit } from "../rule.ts";
@@ -131,6 +132,9 @@ function hitsOf(logicalId: string, resource: unknown): Hit[] {
   }
   const seen = new Set<string>();
   forEachLiteral(resource.Properties, ["Resources", logicalId, "Properties"], (text, path) => {
+    // The text is quoted, and an excerpt cut from it can hold part of a secret (user data that configures a key) that
+    // no longer has the shape redaction knows: the excerpt is cut from the text with its secrets redacted already.
+    let shown: string | undefined;
     let rest = text;
     for (const pattern of PATTERNS) {
       if (!pattern.mayMatch(rest)) continue;
@@ -139,12 +143,13 @@ function hitsOf(logicalId: string, resource: unknown): Hit[] {
         const detail = `${pattern.kind}:${value}`;
         if (seen.has(detail)) continue;
         seen.add(detail);
+        shown ??= SHAPE_REDACTOR.text(text);
         hits.push({
           resource: { logicalId, type },
           path: [...path],
-          message: `${logicalId} writes the ${pattern.kind} ${value} literally (in "${excerpt(text, match.index)}"); use ${pattern.instead}`,
+          message: `${logicalId} writes the ${pattern.kind} ${value} literally (in "${excerpt(shown, shown === text ? match.index : shown.indexOf(value))}"); use ${pattern.instead}`,
           detail,
-          evidence: { kind: pattern.kind, value, text },
+          evidence: { kind: pattern.kind, value, text: shown },
         });
       }
       // An AZ name is not reported a second time as its region.
