@@ -154,14 +154,15 @@ export class ApiGatewayReader implements ServiceReader {
   private async readRestStages(api: LiveRestApi): Promise<void> {
     const result = await this.session.call(SERVICE, "GetStages", () => this.rest.send(new GetRestStagesCommand({ restApiId: api.id })), { target: api.id });
     if (!result.ok) return;
-    const stages = this.stagesOf(result.value.item ?? [], "stageName", "deploymentId", "accessLogSettings", "destinationArn", "format", api.id);
+    const stages = this.stagesOf(result.value.item, "stageName", "deploymentId", "accessLogSettings", "destinationArn", "format", api.id);
     if (stages) api.stages = stages;
   }
 
   /** REST and v2 stages differ only in the case of their field names. */
   private stagesOf(items: unknown, nameKey: string, deploymentKey: string, logKey: string, destinationKey: string, formatKey: string, apiId: string): LiveApiStage[] | undefined {
+    // No list is not "no stages": a stage without access logs would go unseen.
     if (!Array.isArray(items)) {
-      this.malformed("GetStages", `GetStages returned stages that are not a list for API ${apiId}`, apiId);
+      this.malformed("GetStages", `GetStages returned no list of stages for API ${apiId}`, apiId);
       return undefined;
     }
     const stages: LiveApiStage[] = [];
@@ -196,9 +197,10 @@ export class ApiGatewayReader implements ServiceReader {
     if (!pages) return;
     const methods: LiveRestMethod[] = [];
     for (const page of pages) {
-      const items: unknown = page.items ?? [];
+      // Every REST API has its root resource: no list is a half answer, not an API without methods.
+      const items: unknown = page.items;
       if (!Array.isArray(items)) {
-        this.malformed("GetResources", `GetResources returned items that are not a list for API ${api.id}`, api.id);
+        this.malformed("GetResources", `GetResources returned no list of items for API ${api.id}`, api.id);
         return;
       }
       for (const item of items) {
@@ -283,7 +285,7 @@ export class ApiGatewayReader implements ServiceReader {
       const stages: LiveApiStage[] = [];
       let complete = true;
       for (const page of pages) {
-        const parsed = this.stagesOf(page.Items ?? [], "StageName", "DeploymentId", "AccessLogSettings", "DestinationArn", "Format", id);
+        const parsed = this.stagesOf(page.Items, "StageName", "DeploymentId", "AccessLogSettings", "DestinationArn", "Format", id);
         if (!parsed) complete = false;
         else stages.push(...parsed);
       }

@@ -1,4 +1,4 @@
-import { CloudFrontClient, GetDistributionConfigCommand, ListDistributionsByWebACLIdCommand, type DistributionList } from "@aws-sdk/client-cloudfront";
+import { CloudFrontClient, GetDistributionConfigCommand, ListDistributionsByWebACLIdCommand } from "@aws-sdk/client-cloudfront";
 import { S3Reader } from "./s3.ts";
 import { inParallel, type LiveSession, type ServiceReader, type StackResource } from "./session.ts";
 
@@ -106,10 +106,11 @@ export class CloudFrontReader implements ServiceReader {
     if (!pages) return undefined;
     const found: DistributionSummary[] = [];
     for (const page of pages) {
-      const list: DistributionList | undefined = page.DistributionList;
-      const items: unknown = list?.Items ?? [];
+      // CloudFront leaves Items out of an empty list, and only then: without a count of 0 the list is a half answer.
+      const list: unknown = page.DistributionList;
+      const items: unknown = isRecord(list) ? (list.Quantity === 0 && list.Items === undefined ? [] : list.Items) : undefined;
       if (!Array.isArray(items)) {
-        this.session.fail("cloudfront", "ListDistributionsByWebACLId", "malformed-response", `ListDistributionsByWebACLId returned DistributionList.Items that is not a list for ${webAclId}`, target);
+        this.session.fail("cloudfront", "ListDistributionsByWebACLId", "malformed-response", `ListDistributionsByWebACLId returned no DistributionList with Items (nor a Quantity of 0) for ${webAclId}`, target);
         return undefined;
       }
       for (const item of items) {

@@ -151,7 +151,7 @@ export class Elbv2Reader implements ServiceReader {
       { targets: [balancer, ...stackListeners] },
     );
     if (!pages) return undefined;
-    const found = this.keepListeners(pages, balancer);
+    const found = this.keepListeners(pages, [balancer, ...stackListeners]);
     if (!found) return undefined;
     this.listenersByBalancer.set(balancer, found);
     return found;
@@ -178,35 +178,49 @@ export class Elbv2Reader implements ServiceReader {
       for (const arn of arns) found.push(...(await this.listenersByArn([arn])));
       return found;
     }
-    return this.keepListeners([result.value], arns.length === 1 ? arns[0]! : undefined) ?? [];
+    return this.keepListeners([result.value], arns) ?? [];
   }
 
-  private keepListeners(pages: DescribeListenersCommandOutput[], target: string | undefined): LiveListener[] | undefined {
+  /**
+   * The listeners of every page, or undefined (recorded against every listener and balancer the listing was about) when
+   * a page has no Listeners list or a listener that cannot be read: a listener left out would read as deleted.
+   */
+  private keepListeners(pages: DescribeListenersCommandOutput[], targets: readonly string[]): LiveListener[] | undefined {
     const found: LiveListener[] = [];
     for (const page of pages) {
-      const listeners: unknown = page.Listeners ?? [];
+      const listeners: unknown = page.Listeners;
       if (!Array.isArray(listeners)) {
-        this.session.fail(SERVICE, "DescribeListeners", "malformed-response", "DescribeListeners returned Listeners that is not a list", target);
+        this.failListing("DescribeListeners", "no Listeners list", targets);
         return undefined;
       }
       for (const raw of listeners) {
-        const listener = this.parseListener(raw);
-        if (!listener) continue;
-        this.listeners.set(listener.arn, listener);
-        found.push(listener);
+        const parsed = this.parseListener(raw);
+        if ("problem" in parsed) {
+          this.failListing("DescribeListeners", parsed.problem, targets, parsed.about);
+          return undefined;
+        }
+        found.push(parsed);
       }
     }
+    for (const listener of found) this.listeners.set(listener.arn, listener);
     return found;
   }
 
-  private parseListener(raw: unknown): LiveListener | undefined {
-    if (!isRecord(raw) || typeof raw.ListenerArn !== "string" || typeof raw.LoadBalancerArn !== "string") {
-      this.session.fail(SERVICE, "DescribeListeners", "malformed-response", `DescribeListeners returned a listener without ListenerArn or LoadBalancerArn: ${JSON.stringify(raw)}`);
-      return undefined;
-    }
+  /** Records a listing that cannot be used, against the listener it stumbled on (when named) and everything the listing was about. */
+  private failListing(operation: string, problem: string, targets: readonly string[], about?: string): void {
+    const failure = this.session.fail(SERVICE, operation, "malformed-response", `${operation} returned ${problem}`, about ?? (targets.length === 1 ? targets[0] : undefined));
+    if (targets.length > 1) failure.targets = [...targets];
+  }
+
+  /** The listener, or what is wrong with it (a field AWS sends in another type would be read as absent) and which listener that is, when named. */
+  private parseListener(raw: unknown): LiveListener | { problem: string; about?: string } {
+    if (!isRecord(raw) || typeof raw.ListenerArn !== "string" || typeof raw.LoadBalancerArn !== "string") return { problem: `a listener without ListenerArn or LoadBalancerArn: ${JSON.stringify(raw)?.slice(0, 300)}` };
     const arn = raw.ListenerArn;
-    const actions = this.parseActions(raw.DefaultActions, "DescribeListeners", arn);
-    if (!actions) return undefined;
+    const actions = this.parseActions(raw.DefaultActions);
+    if (typeof actions === "string") return { problem: `${actions} for ${arn}`, about: arn };
+    if ((raw.Protocol !== undefined && typeof raw.Protocol !== "string") || (raw.Port !== undefined && typeof raw.Port !== "number") || (raw.SslPolicy !== undefined && typeof raw.SslPolicy !== "string")) {
+      return { problem: `a listener ${arn} whose Protocol, Port or SslPolicy has the wrong type: ${JSON.stringify({ Protocol: raw.Protocol, Port: raw.Port, SslPolicy: raw.SslPolicy })}`, about: arn };
+    }
     const listener: LiveListener = { arn, loadBalancerArn: raw.LoadBalancerArn, defaultActions: actions };
     if (typeof raw.Protocol === "string") listener.protocol = raw.Protocol.toUpperCase();
     if (typeof raw.Port === "number") listener.port = raw.Port;
@@ -214,11 +228,9 @@ export class Elbv2Reader implements ServiceReader {
     return listener;
   }
 
-  private parseActions(raw: unknown, operation: string, target: string): LiveListenerAction[] | undefined {
-    if (!Array.isArray(raw) || !raw.every((action) => isRecord(action) && typeof action.Type === "string")) {
-      this.session.fail(SERVICE, operation, "malformed-response", `${operation} returned actions that are not a list of typed actions for ${target}: ${JSON.stringify(raw)}`, target);
-      return undefined;
-    }
+  /** The actions in the order they run, or what is wrong with them. */
+  private parseActions(raw: unknown): LiveListenerAction[] | string {
+    if (!Array.isArray(raw) || !raw.every((action) => isRecord(action) && typeof action.Type === "string")) return `actions that are not a list of typed actions (${JSON.stringify(raw)?.slice(0, 300)})`;
     const ordered = [...(raw as Record<string, unknown>[])].sort((a, b) => (typeof a.Order === "number" ? a.Order : 0) - (typeof b.Order === "number" ? b.Order : 0));
     return ordered.map((action) => {
       const parsed: LiveListenerAction = { type: String(action.Type).toLowerCase() };
@@ -236,35 +248,35 @@ export class Elbv2Reader implements ServiceReader {
   }
 
   private async describeBalancers(arns: string[]): Promise<void> {
-    const result = await this.session.call(
+    const pages = await this.session.paginate(
       SERVICE,
       "DescribeLoadBalancers",
-      async (): Promise<DescribeLoadBalancersCommandOutput | NotFoundInBatch> => {
+      async (marker): Promise<DescribeLoadBalancersCommandOutput | NotFoundInBatch> => {
         try {
-          return await this.client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns }));
+          return await this.client.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: arns, ...(marker ? { Marker: marker } : {}) }));
         } catch (error) {
           if (arns.length > 1 && errorName(error) === "LoadBalancerNotFoundException") return new NotFoundInBatch(error);
           throw error;
         }
       },
+      (page) => (page instanceof NotFoundInBatch ? undefined : page.NextMarker),
       arns.length === 1 ? { target: arns[0]! } : { targets: arns },
     );
-    if (!result.ok) return;
-    if (result.value instanceof NotFoundInBatch) {
+    if (!pages) return;
+    if (pages.some((page) => page instanceof NotFoundInBatch)) {
       for (const arn of arns) await this.describeBalancers([arn]);
       return;
     }
-    const balancers: unknown = result.value.LoadBalancers ?? [];
-    if (!Array.isArray(balancers)) {
-      this.session.fail(SERVICE, "DescribeLoadBalancers", "malformed-response", "DescribeLoadBalancers returned LoadBalancers that is not a list", arns[0]);
-      return;
+    const found: LiveLoadBalancer[] = [];
+    for (const page of pages as DescribeLoadBalancersCommandOutput[]) {
+      const balancers: unknown = page.LoadBalancers;
+      if (!Array.isArray(balancers) || balancers.some((balancer) => !isRecord(balancer) || typeof balancer.LoadBalancerArn !== "string" || (balancer.Scheme !== undefined && typeof balancer.Scheme !== "string"))) {
+        this.failListing("DescribeLoadBalancers", Array.isArray(balancers) ? "a load balancer without LoadBalancerArn or with a Scheme that is not text" : "no LoadBalancers list", arns);
+        return;
+      }
+      for (const balancer of balancers as { LoadBalancerArn: string; Scheme?: string }[]) found.push({ arn: balancer.LoadBalancerArn, ...(balancer.Scheme !== undefined ? { scheme: balancer.Scheme } : {}) });
     }
-    for (const balancer of balancers) {
-      if (!isRecord(balancer) || typeof balancer.LoadBalancerArn !== "string") continue;
-      const live: LiveLoadBalancer = { arn: balancer.LoadBalancerArn };
-      if (typeof balancer.Scheme === "string") live.scheme = balancer.Scheme;
-      this.balancers.set(live.arn, live);
-    }
+    for (const balancer of found) this.balancers.set(balancer.arn, balancer);
   }
 
   private async readRules(listener: LiveListener): Promise<void> {
@@ -278,9 +290,10 @@ export class Elbv2Reader implements ServiceReader {
     if (!pages) return;
     const rules: LiveListenerRule[] = [];
     for (const page of pages) {
-      const items: unknown = page.Rules ?? [];
+      // No list is not "no rules": a rule forwarding plain HTTP would go unseen.
+      const items: unknown = page.Rules;
       if (!Array.isArray(items)) {
-        this.session.fail(SERVICE, "DescribeRules", "malformed-response", `DescribeRules returned Rules that is not a list for ${listener.arn}`, listener.arn);
+        this.session.fail(SERVICE, "DescribeRules", "malformed-response", `DescribeRules returned no list of Rules for ${listener.arn}`, listener.arn);
         return;
       }
       for (const item of items) {
@@ -290,8 +303,11 @@ export class Elbv2Reader implements ServiceReader {
         }
         // The default rule repeats the listener's default actions.
         if (item.IsDefault === true) continue;
-        const actions = this.parseActions(item.Actions, "DescribeRules", listener.arn);
-        if (!actions) return;
+        const actions = this.parseActions(item.Actions);
+        if (typeof actions === "string") {
+          this.session.fail(SERVICE, "DescribeRules", "malformed-response", `DescribeRules returned ${actions} for rule ${item.RuleArn} of ${listener.arn}`, listener.arn);
+          return;
+        }
         rules.push({ arn: item.RuleArn, priority: typeof item.Priority === "string" ? item.Priority : "", actions });
       }
     }

@@ -247,7 +247,17 @@ export class IamReader implements ServiceReader {
     this.accountLoaded = true;
     const pages = await this.session.paginate("iam", "ListUsers", (marker) => this.client().send(new ListUsersCommand({ ...(marker ? { Marker: marker } : {}) })), nextMarker);
     if (!pages) return;
-    const userNames = pages.flatMap((page) => (page.Users ?? []).flatMap((user) => (typeof user.UserName === "string" ? [user.UserName] : [])));
+    // A page without its Users list, or a user without a name, would silently drop that user's keys from the judgement.
+    const users: unknown[] = [];
+    for (const page of pages) {
+      const list: unknown = page.Users;
+      if (!Array.isArray(list) || list.some((user) => !isRecord(user) || typeof user.UserName !== "string")) {
+        this.session.fail("iam", "ListUsers", "malformed-response", Array.isArray(list) ? "ListUsers returned a user without UserName: access keys are not judged" : "ListUsers returned no Users list: access keys are not judged");
+        return;
+      }
+      users.push(...list);
+    }
+    const userNames = (users as { UserName: string }[]).map((user) => user.UserName);
     const keys: LiveAccessKey[] = [];
     await inParallel(userNames, PRINCIPAL_CONCURRENCY, async (userName) => {
       const keyPages = await this.session.paginate(
@@ -257,8 +267,13 @@ export class IamReader implements ServiceReader {
         nextMarker,
         { target: userName },
       );
-      for (const key of (keyPages ?? []).flatMap((page) => page.AccessKeyMetadata ?? [])) {
-        if (typeof key.AccessKeyId !== "string" || typeof key.Status !== "string" || !(key.CreateDate instanceof Date) || Number.isNaN(key.CreateDate.getTime())) {
+      if (!keyPages) return;
+      if (keyPages.some((page) => !Array.isArray(page.AccessKeyMetadata))) {
+        this.session.fail("iam", "ListAccessKeys", "malformed-response", `ListAccessKeys returned no AccessKeyMetadata list for user ${userName}: its keys are not judged`, userName);
+        return;
+      }
+      for (const key of keyPages.flatMap((page) => page.AccessKeyMetadata!)) {
+        if (!isRecord(key) || typeof key.AccessKeyId !== "string" || typeof key.Status !== "string" || !(key.CreateDate instanceof Date) || Number.isNaN(key.CreateDate.getTime())) {
           this.session.fail("iam", "ListAccessKeys", "malformed-response", `ListAccessKeys returned an access key of user ${userName} without AccessKeyId, Status or CreateDate: its age is not judged`, userName);
           continue;
         }
@@ -300,13 +315,10 @@ export class IamReader implements ServiceReader {
     ]);
     // Nothing could be read (the group does not exist, or access is denied): no principal, and the failures say why.
     if (!inlineNames && !attached) return;
-    if (attached) {
-      principal.attachedPolicies = attached.flatMap((page) => page.AttachedPolicies ?? []).flatMap((policy) =>
-        typeof policy.PolicyArn === "string" ? [{ name: policy.PolicyName ?? policy.PolicyArn.split("/").pop()!, arn: policy.PolicyArn }] : [],
-      );
-    }
-    if (inlineNames) {
-      const names = inlineNames.flatMap((page) => page.PolicyNames ?? []);
+    const attachedPolicies = attached && this.attachedPoliciesOf(attached, operations.listAttached, kind, name);
+    if (attachedPolicies) principal.attachedPolicies = attachedPolicies;
+    const names = inlineNames && this.inlinePolicyNamesOf(inlineNames, operations.listInline, kind, name);
+    if (names) {
       const inline = new Map<string, Record<string, unknown> | undefined>(names.map((policyName) => [policyName, undefined]));
       await inParallel(names, DOCUMENT_CONCURRENCY, async (policyName) => {
         const result = await this.session.call("iam", operations.getInline, () => getInline(this.client(), kind, name, policyName), { target: name });
@@ -320,24 +332,64 @@ export class IamReader implements ServiceReader {
     this.principals.set(principalKey(kind, name), principal);
   }
 
+  /** Every page's AttachedPolicies, or undefined (recorded) when a page has none or an entry without a PolicyArn: a policy left out would go unjudged. */
+  private attachedPoliciesOf(pages: { AttachedPolicies?: unknown }[], operation: string, kind: IamPrincipalKind, name: string): { name: string; arn: string }[] | undefined {
+    const policies: { name: string; arn: string }[] = [];
+    for (const page of pages) {
+      const list: unknown = page.AttachedPolicies;
+      if (!Array.isArray(list) || list.some((policy) => !isRecord(policy) || typeof policy.PolicyArn !== "string")) {
+        this.session.fail("iam", operation, "malformed-response", `${operation} returned ${Array.isArray(list) ? "an attached policy without PolicyArn" : "no AttachedPolicies list"} for ${kind} ${name}: its managed policies are not judged`, name);
+        return undefined;
+      }
+      for (const policy of list as { PolicyName?: unknown; PolicyArn: string }[]) policies.push({ name: typeof policy.PolicyName === "string" ? policy.PolicyName : policy.PolicyArn.split("/").pop()!, arn: policy.PolicyArn });
+    }
+    return policies;
+  }
+
+  /** Every page's PolicyNames, or undefined (recorded) when a page has no list of names: an inline policy left out would go unjudged. */
+  private inlinePolicyNamesOf(pages: { PolicyNames?: unknown }[], operation: string, kind: IamPrincipalKind, name: string): string[] | undefined {
+    const names: string[] = [];
+    for (const page of pages) {
+      const list: unknown = page.PolicyNames;
+      if (!Array.isArray(list) || !list.every((policyName) => typeof policyName === "string")) {
+        this.session.fail("iam", operation, "malformed-response", `${operation} returned ${Array.isArray(list) ? "policy names that are not text" : "no PolicyNames list"} for ${kind} ${name}: its inline policies are not judged`, name);
+        return undefined;
+      }
+      names.push(...(list as string[]));
+    }
+    return names;
+  }
+
   /** GetRole / GetUser: ARN, permissions boundary, trust policy. False when the principal does not exist or could not be read. */
   private async readIdentity(principal: LivePrincipal): Promise<boolean> {
     if (principal.kind === "role") {
       const result = await this.session.call("iam", "GetRole", () => this.client().send(new GetRoleCommand({ RoleName: principal.name })), { target: principal.name });
-      if (!result.ok || !result.value.Role) return false;
-      const role = result.value.Role;
-      if (role.Arn) principal.arn = role.Arn;
-      if (role.PermissionsBoundary?.PermissionsBoundaryArn) principal.permissionsBoundaryArn = role.PermissionsBoundary.PermissionsBoundaryArn;
-      const trust = parsePolicyDocumentText(role.AssumeRolePolicyDocument);
+      if (!result.ok) return false;
+      const role: unknown = result.value.Role;
+      if (!this.readIdentityFields("GetRole", principal, role)) return false;
+      const trust = parsePolicyDocumentText((role as { AssumeRolePolicyDocument?: unknown }).AssumeRolePolicyDocument);
       if (trust.ok) principal.trustPolicy = trust.document;
       else this.session.fail("iam", "GetRole", "malformed-response", `GetRole returned the trust policy of role ${principal.name} as ${trust.problem}: it is not judged`, principal.name);
       return true;
     }
     const result = await this.session.call("iam", "GetUser", () => this.client().send(new GetUserCommand({ UserName: principal.name })), { target: principal.name });
-    if (!result.ok || !result.value.User) return false;
-    const user = result.value.User;
-    if (user.Arn) principal.arn = user.Arn;
-    if (user.PermissionsBoundary?.PermissionsBoundaryArn) principal.permissionsBoundaryArn = user.PermissionsBoundary.PermissionsBoundaryArn;
+    return result.ok && this.readIdentityFields("GetUser", principal, result.value.User);
+  }
+
+  /**
+   * The ARN and permissions boundary of a GetRole / GetUser answer. False (recorded) when the answer holds no role or
+   * user, or a boundary that is not an ARN: read as "no boundary", it would hide the one the principal has.
+   */
+  private readIdentityFields(operation: "GetRole" | "GetUser", principal: LivePrincipal, identity: unknown): boolean {
+    const boundary = isRecord(identity) ? identity.PermissionsBoundary : undefined;
+    const boundaryArn = isRecord(boundary) ? boundary.PermissionsBoundaryArn : undefined;
+    if (!isRecord(identity) || (boundary !== undefined && typeof boundaryArn !== "string")) {
+      const what = !isRecord(identity) ? `no ${principal.kind === "role" ? "Role" : "User"}` : "a PermissionsBoundary without its ARN";
+      this.session.fail("iam", operation, "malformed-response", `${operation} returned ${what} for ${principal.kind} ${principal.name}: it is not judged`, principal.name);
+      return false;
+    }
+    if (typeof identity.Arn === "string") principal.arn = identity.Arn;
+    if (typeof boundaryArn === "string" && boundaryArn !== "") principal.permissionsBoundaryArn = boundaryArn;
     return true;
   }
 
@@ -388,13 +440,28 @@ export class IamReader implements ServiceReader {
     );
     if (!pages) return undefined;
     const entities: PolicyEntity[] = [];
+    const lists: [IamPrincipalKind, "PolicyRoles" | "PolicyUsers" | "PolicyGroups", "RoleName" | "UserName" | "GroupName"][] = [
+      ["role", "PolicyRoles", "RoleName"],
+      ["user", "PolicyUsers", "UserName"],
+      ["group", "PolicyGroups", "GroupName"],
+    ];
     for (const page of pages) {
-      for (const role of page.PolicyRoles ?? []) if (role.RoleName) entities.push({ kind: "role", name: role.RoleName });
-      for (const user of page.PolicyUsers ?? []) if (user.UserName) entities.push({ kind: "user", name: user.UserName });
-      for (const group of page.PolicyGroups ?? []) if (group.GroupName) entities.push({ kind: "group", name: group.GroupName });
+      for (const [kind, listKey, nameKey] of lists) {
+        const list: unknown = page[listKey];
+        // A missing list or an unnamed entry is not "used by nobody": the policy's users are unknown.
+        if (!Array.isArray(list) || list.some((entity) => !isRecord(entity) || typeof entity[nameKey] !== "string")) {
+          this.session.fail("iam", "ListEntitiesForPolicy", "malformed-response", `ListEntitiesForPolicy (${usage}) returned ${Array.isArray(list) ? `an entry of ${listKey} without ${nameKey}` : `no ${listKey} list`} for ${arn}`, arn);
+          return undefined;
+        }
+        for (const entity of list as Record<string, string>[]) entities.push({ kind, name: entity[nameKey]! });
+      }
     }
     return entities;
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function nextMarker(page: { IsTruncated?: boolean | undefined; Marker?: string | undefined }): string | undefined {

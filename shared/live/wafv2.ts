@@ -129,8 +129,9 @@ export class Wafv2Reader implements ServiceReader {
     const result = await this.session.call("wafv2", "GetRuleGroup", () => this.clientFor(/:global\//.test(arn) ? "CLOUDFRONT" : "REGIONAL").send(new GetRuleGroupCommand({ ARN: arn })), { target: arn });
     let verdict: boolean | undefined;
     if (result.ok) {
-      const rules: unknown = result.value.RuleGroup?.Rules ?? [];
-      if (!Array.isArray(rules)) this.session.fail("wafv2", "GetRuleGroup", "malformed-response", `GetRuleGroup returned Rules that is not a list for ${arn}`, arn);
+      // No list is not "no rules": a rate-based rule in the group would go unseen.
+      const rules: unknown = isRecord(result.value.RuleGroup) ? result.value.RuleGroup.Rules : undefined;
+      if (!Array.isArray(rules)) this.session.fail("wafv2", "GetRuleGroup", "malformed-response", `GetRuleGroup returned no list of Rules for ${arn}`, arn);
       else verdict = rules.some((rule) => isRecord(rule) && hasRateBasedStatement(rule.Statement));
     }
     this.ruleGroupVerdicts.set(arn, verdict);
@@ -155,9 +156,10 @@ export class Wafv2Reader implements ServiceReader {
       malformed("no WebACL with an ARN");
       return;
     }
-    const rules: unknown = acl.Rules ?? [];
+    const rules: unknown = acl.Rules;
     if (!Array.isArray(rules) || !rules.every(isRecord)) {
-      malformed(`Rules that are not a list of rules (${JSON.stringify(acl.Rules)})`);
+      // No list is not "no rules": a rate-based rule would go unseen.
+      malformed(rules === undefined ? "no Rules list" : `Rules that are not a list of rules (${JSON.stringify(rules).slice(0, 300)})`);
       return;
     }
     const live: LiveWebAcl = { ...identity, arn: acl.ARN, rules };
@@ -187,9 +189,10 @@ export class Wafv2Reader implements ServiceReader {
         { target: physicalId },
       );
       if (!result.ok) return undefined;
-      const arns: unknown = result.value.ResourceArns ?? [];
+      // No list is not "protects nothing of this type": the ACL would read as unassociated.
+      const arns: unknown = result.value.ResourceArns;
       if (!Array.isArray(arns) || !arns.every((arn) => typeof arn === "string")) {
-        this.session.fail("wafv2", "ListResourcesForWebACL", "malformed-response", `ListResourcesForWebACL (${resourceType}) for ${acl.name} returned ResourceArns that are not a list of ARNs`, physicalId);
+        this.session.fail("wafv2", "ListResourcesForWebACL", "malformed-response", `ListResourcesForWebACL (${resourceType}) for ${acl.name} returned ${arns === undefined ? "no ResourceArns list" : "ResourceArns that are not a list of ARNs"}`, physicalId);
         return undefined;
       }
       if (arns.length > 0) return arns.map((arn: string) => ({ resource: arn, resourceType }));

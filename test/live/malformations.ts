@@ -38,13 +38,29 @@ function parsesAsJsonObject(text: string): boolean {
   }
 }
 
+/**
+ * The JSON object a text carries, plain or URL-encoded (as IAM sends policy documents), with how to write a changed
+ * document back in the same form; undefined for any other text.
+ */
+function jsonDocumentIn(text: string): { json: string; encode: (json: string) => string } | undefined {
+  if (parsesAsJsonObject(text)) return { json: text, encode: (json) => json };
+  if (!/^%7B/i.test(text)) return undefined;
+  try {
+    const decoded = decodeURIComponent(text);
+    return parsesAsJsonObject(decoded) ? { json: decoded, encode: encodeURIComponent } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function changed(good: Record<string, unknown>, broken: unknown): Malformed | undefined {
   return JSON.stringify(good) === JSON.stringify(broken) ? undefined : { resolves: broken };
 }
 
 const ID_KEY = /(Id|Name|Arn|ARN|Identifier|name|id)$/;
 const MEGABYTE = 1024 * 1024;
-const OVERSIZED_LIST = 10_000;
+/** Twice the largest page any listing these readers send can hold (1,000 entries), and small enough to keep the matrix fast. */
+const OVERSIZED_LIST = 2_000;
 
 /** The first list in the answer, at its top or one level down (EC2's Reservations[].Instances): the page's items. */
 function pageList(output: Record<string, unknown>): { holder: Record<string, unknown>; key: string } | undefined {
@@ -91,7 +107,15 @@ export const MALFORMATIONS: readonly Malformation[] = [
   {
     name: "objects where strings go (a policy document as an object, as moto answers)",
     family: "wrong-typed",
-    apply: (good) => changed(good, rewrite(good, (value) => (typeof value === "string" ? (parsesAsJsonObject(value) ? JSON.parse(value) : { Value: value }) : value))),
+    apply: (good) =>
+      changed(
+        good,
+        rewrite(good, (value) => {
+          if (typeof value !== "string") return value;
+          const document = jsonDocumentIn(value);
+          return document ? JSON.parse(document.json) : { Value: value };
+        }),
+      ),
   },
   {
     name: "strings where booleans and numbers go",
@@ -111,9 +135,16 @@ export const MALFORMATIONS: readonly Malformation[] = [
     },
   },
   {
-    name: "1 MB documents (policies padded with whitespace)",
+    name: "1 MB documents (policies padded with whitespace, URL-encoded ones too)",
     family: "oversized",
-    apply: (good) => changed(good, rewrite(good, (value) => (typeof value === "string" && parsesAsJsonObject(value) ? `${value.replace(/\}\s*$/, "")}${" ".repeat(MEGABYTE)}}` : value))),
+    apply: (good) =>
+      changed(
+        good,
+        rewrite(good, (value) => {
+          const document = typeof value === "string" ? jsonDocumentIn(value) : undefined;
+          return document ? document.encode(`${document.json.replace(/\}\s*$/, "")}${" ".repeat(MEGABYTE)}}`) : value;
+        }),
+      ),
   },
   {
     name: "a next-page token that never ends",

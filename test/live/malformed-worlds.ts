@@ -4,6 +4,30 @@
  * report (so losing data shows), and its deployed template matches the live state (so a half answer read as a
  * change shows as drift).
  */
+import { APIGatewayClient, GetRequestValidatorsCommand, GetResourcesCommand, GetRestApiCommand, GetStagesCommand as GetRestStagesCommand } from "@aws-sdk/client-api-gateway";
+import { ApiGatewayV2Client, GetApiCommand, GetStagesCommand as GetV2StagesCommand } from "@aws-sdk/client-apigatewayv2";
+import { CloudFrontClient, GetDistributionConfigCommand, ListDistributionsByWebACLIdCommand } from "@aws-sdk/client-cloudfront";
+import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import {
+  GetGroupPolicyCommand,
+  GetPolicyCommand as GetIamPolicyCommand,
+  GetPolicyVersionCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedGroupPoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  ListAttachedUserPoliciesCommand,
+  ListEntitiesForPolicyCommand,
+  ListGroupPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListUserPoliciesCommand,
+  ListUsersCommand,
+} from "@aws-sdk/client-iam";
+import { GetRuleGroupCommand, GetWebACLCommand, ListResourcesForWebACLCommand, WAFV2Client } from "@aws-sdk/client-wafv2";
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient, DescribeConfigurationRecordersCommand, DescribeConfigurationRecorderStatusCommand, DescribeDeliveryChannelsCommand } from "@aws-sdk/client-config-service";
@@ -39,6 +63,11 @@ import { SecretsManagerReader } from "../../shared/live/secretsmanager.ts";
 import { SecurityHubReader } from "../../shared/live/securityhub.ts";
 import type { ServiceReaderClass } from "../../shared/live/session.ts";
 import { SnsReader } from "../../shared/live/sns.ts";
+import { ApiGatewayReader } from "../../shared/live/apigateway.ts";
+import { CloudFrontReader } from "../../shared/live/cloudfront.ts";
+import { Elbv2Reader } from "../../shared/live/elbv2.ts";
+import { IamReader } from "../../shared/live/iam.ts";
+import { Wafv2Reader } from "../../shared/live/wafv2.ts";
 import { HAND_ACCOUNT, stackArn } from "./hand-stack.ts";
 
 export const REGION = "eu-west-1";
@@ -57,6 +86,8 @@ export interface Operation {
   tokenKey?: string;
   /** How the scan's errors name this operation, when not `<reader service>:<command name>`. */
   reportedAs?: string;
+  /** Tells apart in test names two operations reported alike (API Gateway's REST and v2 GetStages). */
+  label?: string;
 }
 
 export interface StackEntry {
@@ -421,4 +452,357 @@ const snsWorld: World = {
 /** CloudFormation's world: the stack holds only the control topic. */
 const cloudFormationWorld: World = { Reader: CloudFormationReader, resources: [], template: "", operations: [] };
 
-export const WORLDS: readonly World[] = [cloudFormationWorld, ec2World, kmsWorld, rdsWorld, cloudTrailWorld, s3World, secretsWorld, lambdaWorld, securityHubWorld, configWorld, snsWorld];
+const IAM_ARN = (resource: string) => `arn:aws:iam::${HAND_ACCOUNT}:${resource}`;
+const READ_ALL_ARN = IAM_ARN("policy/app-ReadAll-1");
+const BOUNDARY_ARN = IAM_ARN("policy/app-Boundary-1");
+const statement = (effect: string, action: string, resource = "*") => ({ Effect: effect, Action: action, Resource: resource });
+/** The documents of the IAM world, each as IAM holds it (JSON) and as the template writes it (flow YAML). */
+const IAM_DOCUMENTS = {
+  trust: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+  admin: { Version: "2012-10-17", Statement: [statement("Allow", "*")] },
+  userInline: { Version: "2012-10-17", Statement: [statement("Allow", "sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:jobs")] },
+  groupInline: { Version: "2012-10-17", Statement: [statement("Allow", "logs:PutLogEvents", "arn:aws:logs:eu-west-1:111122223333:log-group:app:*")] },
+  readAll: { Version: "2012-10-17", Statement: [statement("Allow", "s3:GetObject", "arn:aws:s3:::app-data/*")] },
+  boundary: { Version: "2012-10-17", Statement: [statement("Allow", "s3:*")] },
+};
+/** IAM sends every policy document URL-encoded. */
+const iamDocument = (name: keyof typeof IAM_DOCUMENTS) => encodeURIComponent(JSON.stringify(IAM_DOCUMENTS[name]));
+const yamlDocument = (name: keyof typeof IAM_DOCUMENTS) => JSON.stringify(IAM_DOCUMENTS[name]);
+const IAM_CREATED = new Date("2025-01-01T00:00:00Z");
+const INLINE_POLICIES: Record<string, { name: string; document: keyof typeof IAM_DOCUMENTS }> = {
+  "app-Role-1": { name: "Admin", document: "admin" },
+  "app-User-1": { name: "Queue", document: "userInline" },
+  "app-Group-1": { name: "Logs", document: "groupInline" },
+};
+const inlineAnswer = (principal: unknown) => {
+  const inline = INLINE_POLICIES[String(principal)] ?? INLINE_POLICIES["app-Role-1"]!;
+  return { PolicyNames: [inline.name], IsTruncated: false };
+};
+const inlineDocumentAnswer = (key: string) => (input: Record<string, unknown>) => {
+  const inline = INLINE_POLICIES[String(input[key])] ?? INLINE_POLICIES["app-Role-1"]!;
+  return { [key]: String(input[key] ?? "app-Role-1"), PolicyName: inline.name, PolicyDocument: iamDocument(inline.document) };
+};
+const attachedAnswer = () => ({ AttachedPolicies: [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }], IsTruncated: false });
+
+/**
+ * A role with an admin inline policy, a customer managed policy and an over-broad boundary; a user and a group with
+ * their own inline policies and the managed policy; and, account-wide, the user's two-year-old active access key.
+ */
+const iamWorld: World = {
+  Reader: IamReader,
+  resources: [
+    { logicalId: "Role", type: "AWS::IAM::Role", physicalId: "app-Role-1" },
+    { logicalId: "User", type: "AWS::IAM::User", physicalId: "app-User-1" },
+    { logicalId: "Group", type: "AWS::IAM::Group", physicalId: "app-Group-1" },
+    { logicalId: "ReadAll", type: "AWS::IAM::ManagedPolicy", physicalId: READ_ALL_ARN },
+    { logicalId: "Boundary", type: "AWS::IAM::ManagedPolicy", physicalId: BOUNDARY_ARN },
+  ],
+  template: [
+    `  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}\n      ManagedPolicyArns: [!Ref ReadAll]\n      PermissionsBoundary: !Ref Boundary\n      Policies: [{ PolicyName: Admin, PolicyDocument: ${yamlDocument("admin")} }]`,
+    `  User:\n    Type: AWS::IAM::User\n    Properties:\n      Groups: [!Ref Group]\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Queue, PolicyDocument: ${yamlDocument("userInline")} }]`,
+    `  Group:\n    Type: AWS::IAM::Group\n    Properties:\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Logs, PolicyDocument: ${yamlDocument("groupInline")} }]`,
+    `  ReadAll:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("readAll")}`,
+    `  Boundary:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("boundary")}`,
+    "",
+  ].join("\n"),
+  accountChecks: true,
+  operations: [
+    {
+      client: IAMClient,
+      command: GetRoleCommand,
+      answer: () => ({
+        Role: {
+          Path: "/",
+          RoleName: "app-Role-1",
+          RoleId: "AROAEXAMPLE",
+          Arn: IAM_ARN("role/app-Role-1"),
+          CreateDate: IAM_CREATED,
+          AssumeRolePolicyDocument: iamDocument("trust"),
+          PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: BOUNDARY_ARN },
+          MaxSessionDuration: 3600,
+        },
+      }),
+    },
+    { client: IAMClient, command: ListRolePoliciesCommand, tokenKey: "Marker", answer: (input) => inlineAnswer(input.RoleName) },
+    { client: IAMClient, command: GetRolePolicyCommand, answer: inlineDocumentAnswer("RoleName") },
+    { client: IAMClient, command: ListAttachedRolePoliciesCommand, tokenKey: "Marker", answer: attachedAnswer },
+    { client: IAMClient, command: GetUserCommand, answer: () => ({ User: { Path: "/", UserName: "app-User-1", UserId: "AIDAEXAMPLE", Arn: IAM_ARN("user/app-User-1"), CreateDate: IAM_CREATED } }) },
+    { client: IAMClient, command: ListUserPoliciesCommand, tokenKey: "Marker", answer: (input) => inlineAnswer(input.UserName) },
+    { client: IAMClient, command: GetUserPolicyCommand, answer: inlineDocumentAnswer("UserName") },
+    { client: IAMClient, command: ListAttachedUserPoliciesCommand, tokenKey: "Marker", answer: attachedAnswer },
+    { client: IAMClient, command: ListGroupPoliciesCommand, tokenKey: "Marker", answer: (input) => inlineAnswer(input.GroupName) },
+    { client: IAMClient, command: GetGroupPolicyCommand, answer: inlineDocumentAnswer("GroupName") },
+    { client: IAMClient, command: ListAttachedGroupPoliciesCommand, tokenKey: "Marker", answer: attachedAnswer },
+    {
+      client: IAMClient,
+      command: GetIamPolicyCommand,
+      answer: (input) => {
+        const boundary = input.PolicyArn === BOUNDARY_ARN;
+        const arn = boundary ? BOUNDARY_ARN : READ_ALL_ARN;
+        return {
+          Policy: {
+            PolicyName: arn.split("/").pop(),
+            PolicyId: boundary ? "ANPABOUNDARY" : "ANPAREADALL",
+            Arn: arn,
+            Path: "/",
+            DefaultVersionId: "v1",
+            AttachmentCount: boundary ? 0 : 3,
+            PermissionsBoundaryUsageCount: boundary ? 1 : 0,
+            IsAttachable: true,
+            CreateDate: IAM_CREATED,
+            UpdateDate: IAM_CREATED,
+          },
+        };
+      },
+    },
+    {
+      client: IAMClient,
+      command: GetPolicyVersionCommand,
+      answer: (input) => ({ PolicyVersion: { Document: iamDocument(input.PolicyArn === BOUNDARY_ARN ? "boundary" : "readAll"), VersionId: "v1", IsDefaultVersion: true, CreateDate: IAM_CREATED } }),
+    },
+    {
+      client: IAMClient,
+      command: ListEntitiesForPolicyCommand,
+      tokenKey: "Marker",
+      answer: (input) =>
+        (input.PolicyUsageFilter === "PermissionsBoundary") !== (input.PolicyArn === BOUNDARY_ARN)
+          ? { PolicyGroups: [], PolicyUsers: [], PolicyRoles: [], IsTruncated: false }
+          : input.PolicyArn === BOUNDARY_ARN
+            ? { PolicyGroups: [], PolicyUsers: [], PolicyRoles: [{ RoleName: "app-Role-1", RoleId: "AROAEXAMPLE" }], IsTruncated: false }
+            : {
+              PolicyGroups: [{ GroupName: "app-Group-1", GroupId: "AGPAEXAMPLE" }],
+              PolicyUsers: [{ UserName: "app-User-1", UserId: "AIDAEXAMPLE" }],
+              PolicyRoles: [{ RoleName: "app-Role-1", RoleId: "AROAEXAMPLE" }],
+              IsTruncated: false,
+            },
+    },
+    { client: IAMClient, command: ListUsersCommand, tokenKey: "Marker", answer: () => ({ Users: [{ Path: "/", UserName: "app-User-1", UserId: "AIDAEXAMPLE", Arn: IAM_ARN("user/app-User-1"), CreateDate: IAM_CREATED }], IsTruncated: false }) },
+    {
+      client: IAMClient,
+      command: ListAccessKeysCommand,
+      tokenKey: "Marker",
+      answer: (input) => ({ AccessKeyMetadata: [{ UserName: String(input.UserName ?? "app-User-1"), AccessKeyId: "AKIAEXAMPLEKEY", Status: "Active", CreateDate: IAM_CREATED }], IsTruncated: false }),
+    },
+  ],
+};
+
+const ACL_ARN = arnOf("wafv2", "regional/webacl/app-acl/acl-1");
+const EDGE_ACL_ARN = `arn:aws:wafv2:us-east-1:${HAND_ACCOUNT}:global/webacl/edge-acl/acl-2`;
+const RULE_GROUP_ARN = arnOf("wafv2", "regional/rulegroup/app-rules/rg-1");
+const ALB_ARN = arnOf("elasticloadbalancing", "loadbalancer/app/web/50dc6c495c0c9188");
+const aclRules = [{ Name: "Shared", Priority: 0, Statement: { RuleGroupReferenceStatement: { ARN: RULE_GROUP_ARN } }, OverrideAction: { None: {} }, VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: "shared" } }];
+const edgeRules = [{ Name: "BadInputs", Priority: 0, Statement: { ManagedRuleGroupStatement: { VendorName: "AWS", Name: "AWSManagedRulesKnownBadInputsRuleSet" } }, OverrideAction: { None: {} }, VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: "bad" } }];
+
+/** A regional ACL on a load balancer, rate-limited through the rule group it references, and a CloudFront ACL on a distribution without any rate-based rule. */
+const wafv2World: World = {
+  Reader: Wafv2Reader,
+  resources: [
+    { logicalId: "Acl", type: "AWS::WAFv2::WebACL", physicalId: "app-acl|acl-1|REGIONAL" },
+    { logicalId: "EdgeAcl", type: "AWS::WAFv2::WebACL", physicalId: "edge-acl|acl-2|CLOUDFRONT" },
+    { logicalId: "AclAssociation", type: "AWS::WAFv2::WebACLAssociation", physicalId: `${ALB_ARN}|${ACL_ARN}` },
+  ],
+  template: [
+    `  Acl:\n    Type: AWS::WAFv2::WebACL\n    Properties:\n      Name: app-acl\n      Scope: REGIONAL\n      DefaultAction: { Allow: {} }\n      VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: acl }\n      Rules: ${JSON.stringify(aclRules)}`,
+    `  EdgeAcl:\n    Type: AWS::WAFv2::WebACL\n    Properties:\n      Name: edge-acl\n      Scope: CLOUDFRONT\n      DefaultAction: { Allow: {} }\n      VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: edge }\n      Rules: ${JSON.stringify(edgeRules)}`,
+    `  AclAssociation:\n    Type: AWS::WAFv2::WebACLAssociation\n    Properties: { ResourceArn: "${ALB_ARN}", WebACLArn: !GetAtt Acl.Arn }`,
+    "",
+  ].join("\n"),
+  operations: [
+    {
+      client: WAFV2Client,
+      command: GetWebACLCommand,
+      answer: (input) => {
+        const edge = input.Scope === "CLOUDFRONT";
+        return {
+          WebACL: {
+            Name: edge ? "edge-acl" : "app-acl",
+            Id: edge ? "acl-2" : "acl-1",
+            ARN: edge ? EDGE_ACL_ARN : ACL_ARN,
+            DefaultAction: { Allow: {} },
+            Rules: edge ? edgeRules : aclRules,
+            VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: edge ? "edge" : "acl" },
+            Capacity: 50,
+            ManagedByFirewallManager: false,
+          },
+          LockToken: "lock-1",
+        };
+      },
+    },
+    {
+      client: WAFV2Client,
+      command: GetRuleGroupCommand,
+      answer: () => ({
+        RuleGroup: {
+          Name: "app-rules",
+          Id: "rg-1",
+          ARN: RULE_GROUP_ARN,
+          Capacity: 10,
+          Rules: [{ Name: "PerIp", Priority: 0, Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: "IP" } }, VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: "per-ip" } }],
+          VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: "rules" },
+        },
+        LockToken: "lock-2",
+      }),
+    },
+    { client: WAFV2Client, command: ListResourcesForWebACLCommand, answer: (input) => ({ ResourceArns: input.ResourceType === "APPLICATION_LOAD_BALANCER" || input.ResourceType === undefined ? [ALB_ARN] : [] }) },
+    {
+      client: CloudFrontClient,
+      command: ListDistributionsByWebACLIdCommand,
+      reportedAs: "cloudfront:ListDistributionsByWebACLId",
+      answer: () => ({
+        DistributionList: { Marker: "", MaxItems: 100, IsTruncated: false, Quantity: 1, Items: [{ Id: "E2EDGE", ARN: `arn:aws:cloudfront::${HAND_ACCOUNT}:distribution/E2EDGE`, DomainName: "d2edge.cloudfront.net", Enabled: true }] },
+      }),
+    },
+  ],
+};
+
+const LISTENER_ARN = arnOf("elasticloadbalancing", "listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2");
+const RULE_ARN = arnOf("elasticloadbalancing", "listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee");
+
+/** An internet-facing load balancer whose HTTP listener forwards (a rule also forwards /api) instead of redirecting to HTTPS. */
+const elbv2World: World = {
+  Reader: Elbv2Reader,
+  resources: [
+    { logicalId: "Balancer", type: "AWS::ElasticLoadBalancingV2::LoadBalancer", physicalId: ALB_ARN },
+    { logicalId: "Http", type: "AWS::ElasticLoadBalancingV2::Listener", physicalId: LISTENER_ARN },
+    { logicalId: "ApiRule", type: "AWS::ElasticLoadBalancingV2::ListenerRule", physicalId: RULE_ARN },
+  ],
+  template: [
+    "  Balancer:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n    Properties: { Scheme: internet-facing, Subnets: [subnet-1, subnet-2] }",
+    `  Http:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties: { LoadBalancerArn: !Ref Balancer, Protocol: HTTP, Port: 80, DefaultActions: [{ Type: forward, TargetGroupArn: "${arnOf("elasticloadbalancing", "targetgroup/web/1")}" }] }`,
+    `  ApiRule:\n    Type: AWS::ElasticLoadBalancingV2::ListenerRule\n    Properties: { ListenerArn: !Ref Http, Priority: 10, Conditions: [{ Field: path-pattern, Values: [/api/*] }], Actions: [{ Type: forward, TargetGroupArn: "${arnOf("elasticloadbalancing", "targetgroup/api/2")}" }] }`,
+    "",
+  ].join("\n"),
+  operations: [
+    {
+      client: ElasticLoadBalancingV2Client,
+      command: DescribeListenersCommand,
+      tokenKey: "NextMarker",
+      answer: () => ({
+        Listeners: [{ ListenerArn: LISTENER_ARN, LoadBalancerArn: ALB_ARN, Port: 80, Protocol: "HTTP", DefaultActions: [{ Type: "forward", TargetGroupArn: arnOf("elasticloadbalancing", "targetgroup/web/1"), Order: 1 }] }],
+      }),
+    },
+    {
+      client: ElasticLoadBalancingV2Client,
+      command: DescribeLoadBalancersCommand,
+      tokenKey: "NextMarker",
+      answer: () => ({ LoadBalancers: [{ LoadBalancerArn: ALB_ARN, LoadBalancerName: "web", Scheme: "internet-facing", Type: "application", State: { Code: "active" }, VpcId: "vpc-0a" }] }),
+    },
+    {
+      client: ElasticLoadBalancingV2Client,
+      command: DescribeRulesCommand,
+      tokenKey: "NextMarker",
+      answer: () => ({
+        Rules: [
+          { RuleArn: RULE_ARN, Priority: "10", IsDefault: false, Conditions: [{ Field: "path-pattern", Values: ["/api/*"] }], Actions: [{ Type: "forward", TargetGroupArn: arnOf("elasticloadbalancing", "targetgroup/api/2"), Order: 1 }] },
+          { RuleArn: arnOf("elasticloadbalancing", "listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/default"), Priority: "default", IsDefault: true, Conditions: [], Actions: [{ Type: "forward", TargetGroupArn: arnOf("elasticloadbalancing", "targetgroup/web/1"), Order: 1 }] },
+        ],
+      }),
+    },
+  ],
+};
+
+/** A REST API whose POST method has no validator and whose stage has no access logs, and an HTTP API stage without access logs. */
+const apiGatewayWorld: World = {
+  Reader: ApiGatewayReader,
+  resources: [
+    { logicalId: "Api", type: "AWS::ApiGateway::RestApi", physicalId: "a1b2c3d4e5" },
+    { logicalId: "Orders", type: "AWS::ApiGateway::Resource", physicalId: "res123" },
+    { logicalId: "PostOrder", type: "AWS::ApiGateway::Method", physicalId: "app-PostO-1" },
+    { logicalId: "Validator", type: "AWS::ApiGateway::RequestValidator", physicalId: "val123" },
+    { logicalId: "Deployment", type: "AWS::ApiGateway::Deployment", physicalId: "dep123" },
+    { logicalId: "Prod", type: "AWS::ApiGateway::Stage", physicalId: "prod" },
+    { logicalId: "HttpApi", type: "AWS::ApiGatewayV2::Api", physicalId: "h1t2p3q4r5" },
+    { logicalId: "HttpStage", type: "AWS::ApiGatewayV2::Stage", physicalId: "live" },
+  ],
+  template: [
+    "  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties: { Name: orders, EndpointConfiguration: { Types: [REGIONAL] } }",
+    "  Orders:\n    Type: AWS::ApiGateway::Resource\n    Properties: { RestApiId: !Ref Api, ParentId: !GetAtt Api.RootResourceId, PathPart: orders }",
+    "  PostOrder:\n    Type: AWS::ApiGateway::Method\n    Properties: { RestApiId: !Ref Api, ResourceId: !Ref Orders, HttpMethod: POST, AuthorizationType: AWS_IAM, Integration: { Type: MOCK } }",
+    "  Validator:\n    Type: AWS::ApiGateway::RequestValidator\n    Properties: { RestApiId: !Ref Api, Name: body, ValidateRequestBody: true, ValidateRequestParameters: false }",
+    "  Deployment:\n    Type: AWS::ApiGateway::Deployment\n    DependsOn: PostOrder\n    Properties: { RestApiId: !Ref Api }",
+    "  Prod:\n    Type: AWS::ApiGateway::Stage\n    Properties: { RestApiId: !Ref Api, DeploymentId: !Ref Deployment, StageName: prod }",
+    "  HttpApi:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: { Name: events, ProtocolType: HTTP }",
+    "  HttpStage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties: { ApiId: !Ref HttpApi, StageName: live, AutoDeploy: true }",
+    "",
+  ].join("\n"),
+  operations: [
+    { client: APIGatewayClient, command: GetRestApiCommand, answer: () => ({ id: "a1b2c3d4e5", name: "orders", rootResourceId: "root123", endpointConfiguration: { types: ["REGIONAL"] }, apiKeySource: "HEADER", disableExecuteApiEndpoint: false }) },
+    { client: APIGatewayClient, command: GetRestStagesCommand, answer: () => ({ item: [{ stageName: "prod", deploymentId: "dep123", tracingEnabled: false, cacheClusterEnabled: false, methodSettings: {} }] }) },
+    {
+      client: APIGatewayClient,
+      command: GetResourcesCommand,
+      tokenKey: "position",
+      answer: () => ({
+        items: [
+          { id: "root123", path: "/" },
+          { id: "res123", parentId: "root123", pathPart: "orders", path: "/orders", resourceMethods: { POST: { httpMethod: "POST", authorizationType: "AWS_IAM", apiKeyRequired: false } } },
+        ],
+      }),
+    },
+    { client: APIGatewayClient, command: GetRequestValidatorsCommand, tokenKey: "position", answer: () => ({ items: [{ id: "val123", name: "body", validateRequestBody: true, validateRequestParameters: false }] }) },
+    { client: ApiGatewayV2Client, command: GetApiCommand, answer: () => ({ ApiId: "h1t2p3q4r5", Name: "events", ProtocolType: "HTTP", ApiEndpoint: "https://h1t2p3q4r5.execute-api.eu-west-1.amazonaws.com", RouteSelectionExpression: "$request.method $request.path" }) },
+    { client: ApiGatewayV2Client, command: GetV2StagesCommand, tokenKey: "NextToken", label: "v2", answer: () => ({ Items: [{ StageName: "live", DeploymentId: "dep456", AutoDeploy: true, DefaultRouteSettings: { DetailedMetricsEnabled: false } }] }) },
+  ],
+};
+
+const MEDIA_DOMAIN = "app-media.s3.eu-west-1.amazonaws.com";
+const ASSETS_DOMAIN = "app-assets.s3.eu-west-1.amazonaws.com";
+
+/** A distribution reading one bucket with no access control at all and one through an OAC whose bucket policy grants every distribution. */
+const cloudFrontWorld: World = {
+  Reader: CloudFrontReader,
+  resources: [{ logicalId: "Cdn", type: "AWS::CloudFront::Distribution", physicalId: "E1APPCDN" }],
+  template: [
+    "  Cdn:\n    Type: AWS::CloudFront::Distribution\n    Properties:\n      DistributionConfig:\n        Enabled: true\n        DefaultCacheBehavior: { TargetOriginId: media, ViewerProtocolPolicy: redirect-to-https, CachePolicyId: 658327ea-f89d-4fab-a63d-7e88639e58f6 }",
+    `        Origins:\n          - { Id: media, DomainName: ${MEDIA_DOMAIN}, S3OriginConfig: { OriginAccessIdentity: "" } }\n          - { Id: assets, DomainName: ${ASSETS_DOMAIN}, OriginAccessControlId: oac123, S3OriginConfig: { OriginAccessIdentity: "" } }`,
+    "",
+  ].join("\n"),
+  operations: [
+    {
+      client: CloudFrontClient,
+      command: GetDistributionConfigCommand,
+      answer: () => ({
+        ETag: "E2ETAG",
+        DistributionConfig: {
+          CallerReference: "app-cdn",
+          Comment: "",
+          Enabled: true,
+          Origins: {
+            Quantity: 2,
+            Items: [
+              { Id: "media", DomainName: MEDIA_DOMAIN, OriginPath: "", S3OriginConfig: { OriginAccessIdentity: "" }, OriginAccessControlId: "" },
+              { Id: "assets", DomainName: ASSETS_DOMAIN, OriginPath: "", S3OriginConfig: { OriginAccessIdentity: "" }, OriginAccessControlId: "oac123" },
+            ],
+          },
+          DefaultCacheBehavior: { TargetOriginId: "media", ViewerProtocolPolicy: "redirect-to-https" },
+          WebACLId: "",
+        },
+      }),
+    },
+    {
+      client: S3Client,
+      command: GetBucketPolicyCommand,
+      reportedAs: "s3:GetBucketPolicy",
+      answer: () => ({ Policy: policyText({ Sid: "Cdn", Effect: "Allow", Principal: { Service: "cloudfront.amazonaws.com" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::app-assets/*" }) }),
+    },
+  ],
+};
+
+export const WORLDS: readonly World[] = [
+  cloudFormationWorld,
+  ec2World,
+  kmsWorld,
+  rdsWorld,
+  cloudTrailWorld,
+  s3World,
+  secretsWorld,
+  lambdaWorld,
+  securityHubWorld,
+  configWorld,
+  snsWorld,
+  iamWorld,
+  wafv2World,
+  elbv2World,
+  apiGatewayWorld,
+  cloudFrontWorld,
+];
