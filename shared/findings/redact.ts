@@ -51,7 +51,8 @@ interface Shape {
   replace: (match: string, ...groups: string[]) => string;
 }
 
-const PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY( BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|[A-Za-z0-9+/=\s\\n:,-]*)/g;
+// Bounded spans: a PEM key is a few KB, and an unbounded search for END from every BEGIN is quadratic in the markers.
+const PRIVATE_KEY = /-----BEGIN ([A-Z0-9 ]{0,64})PRIVATE KEY( BLOCK)?-----(?:[\s\S]{0,8192}?-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|[A-Za-z0-9+/=\s\\n:,-]*)/g;
 
 /** Order matters: a key block or a JWT is replaced whole before the generic base64 and assignment shapes see it. */
 const SHAPES: Shape[] = [
@@ -69,7 +70,7 @@ const SHAPES: Shape[] = [
   },
   // The password of a connection string: scheme://user:password@host.
   {
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']*:)([^\s@/"']+)@/gi,
+    pattern: /(?<![a-z0-9+.-])([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']{0,256}:)([^\s@/"']{1,256})@/gi,
     replace: (match, prefix: string, password: string) => (isSecretCandidate(password) ? `${prefix}${redactedForm("password", password)}@` : match),
   },
 ];

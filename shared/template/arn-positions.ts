@@ -1,5 +1,5 @@
 import type { TemplatePath } from "./parse.ts";
-import { forEachProperty } from "./property-check.ts";
+import { forEachProperty, MAX_LIST_ITEMS_JUDGED } from "./property-check.ts";
 import type { ResolvedResource } from "./resolve.ts";
 import { kindOfIdentifier, resourceSchema, type Property, type ValueKind } from "./schema.ts";
 import { Composite, ResourceAttribute, ResourceRef, isRecord } from "./values.ts";
@@ -64,7 +64,7 @@ function documentsNamesAccepted(property: Property): boolean {
 }
 
 function eachItem(value: unknown, path: TemplatePath, visit: (item: unknown, path: TemplatePath) => void): void {
-  if (Array.isArray(value)) value.forEach((item, index) => visit(item, [...path, index]));
+  if (Array.isArray(value)) value.slice(0, MAX_LIST_ITEMS_JUDGED).forEach((item, index) => visit(item, [...path, index]));
   else visit(value, path);
 }
 

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Node, type Document, type Pair } from "yaml";
+import { LineCounter, parseDocument, isAlias, isMap, isPair, isScalar, isSeq, type Alias, type Node, type Document, type Pair } from "yaml";
 import { JsonPositions, NOT_STRICT_JSON, readStrictJson } from "./strict-json.ts";
 
 export interface Position {
@@ -90,11 +90,42 @@ function readYaml(source: string, format: "yaml" | "json"): ParsedTemplate {
   }
 
   const budget = { nodesLeft: source.length * 2 + 10_000 };
-  const body = toPlain(doc.contents, doc, at, budget, 0);
+  const aliasTarget = aliasResolver(doc);
+  const body = toPlain(doc.contents, aliasTarget, at, budget, 0);
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new TemplateParseError("a template must be a mapping of sections (Resources, Parameters, ...)", at(doc.contents?.range?.[0]));
   }
-  return checkedTemplate(format, body as Record<string, unknown>, yamlPositionOf(doc, at));
+  return checkedTemplate(format, body as Record<string, unknown>, yamlPositionOf(doc, aliasTarget, at));
+}
+
+type AliasResolver = (alias: Alias) => Node | undefined;
+
+/**
+ * The node each alias names: the last node anchored with its name before it, in document order, as yaml's
+ * Alias.resolve finds it. That method walks the whole document on every call, so an alias bomb in a large
+ * template took seconds to reject; here the document is walked once, on the first alias, without recursion.
+ */
+function aliasResolver(doc: Document.Parsed): AliasResolver {
+  let targets: Map<Alias, Node | undefined> | undefined;
+  return (alias) => {
+    if (!targets) {
+      targets = new Map();
+      const anchored = new Map<string, Node>();
+      const pending: unknown[] = [doc.contents];
+      while (pending.length > 0) {
+        const node = pending.pop();
+        if (isAlias(node)) {
+          targets.set(node, anchored.get(node.source));
+        } else if (isPair(node)) {
+          pending.push(node.value, node.key);
+        } else if (isMap(node) || isSeq(node) || isScalar(node)) {
+          if (node.anchor) anchored.set(node.anchor, node);
+          if (!isScalar(node)) for (let index = node.items.length - 1; index >= 0; index--) pending.push(node.items[index]);
+        }
+      }
+    }
+    return targets.get(alias);
+  };
 }
 
 function checkedTemplate(format: "yaml" | "json", template: Record<string, unknown>, positionOf: ParsedTemplate["positionOf"]): ParsedTemplate {
@@ -107,14 +138,14 @@ function checkedTemplate(format: "yaml" | "json", template: Record<string, unkno
 }
 
 /** positionOf for a YAML document: walks its syntax tree along the path, as toPlain built the plain data from it. */
-function yamlPositionOf(doc: Document.Parsed, at: (offset: number | undefined) => Position): ParsedTemplate["positionOf"] {
+function yamlPositionOf(doc: Document.Parsed, aliasTarget: AliasResolver, at: (offset: number | undefined) => Position): ParsedTemplate["positionOf"] {
   return (path) => {
     let node: Node | null | undefined = doc.contents;
     let best: Position = { line: 1, column: 1 };
     // A short-form tag wraps its node in a one-key mapping (`!Ref x` is {Ref: x}); this is the step into that key.
     let tagStepTaken = false;
     for (const step of path) {
-      while (isAlias(node)) node = node.resolve(doc);
+      while (isAlias(node)) node = aliasTarget(node);
       if (!node) break;
       if (!tagStepTaken) {
         const expandedKey = shortFormKey(node);
@@ -211,7 +242,7 @@ function firstLine(message: string): string {
 
 function toPlain(
   node: Node | null | undefined,
-  doc: Document.Parsed,
+  aliasTarget: AliasResolver,
   at: (offset: number | undefined) => Position,
   budget: { nodesLeft: number },
   depth: number,
@@ -222,9 +253,9 @@ function toPlain(
   }
   if (depth > MAX_DEPTH) throw new TemplateParseError(`template nests deeper than ${MAX_DEPTH} levels`, at(node.range?.[0]));
   if (isAlias(node)) {
-    const target = node.resolve(doc);
+    const target = aliasTarget(node);
     if (!target) throw new TemplateParseError(`unknown YAML alias *${node.source}`, at(node.range?.[0]));
-    return toPlain(target, doc, at, budget, depth + 1);
+    return toPlain(target, aliasTarget, at, budget, depth + 1);
   }
   let value: unknown;
   if (isScalar(node)) {
@@ -236,12 +267,15 @@ function toPlain(
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
       if (key === undefined) throw new TemplateParseError("mapping keys must be plain scalars", at(keyNode?.range?.[0]));
       if (key === "<<") throw new TemplateParseError("YAML merge keys (<<) are not supported by CloudFormation", at(keyNode?.range?.[0]));
-      object[key] = toPlain(pair.value as Node | null, doc, at, budget, depth + 1);
+      const value = toPlain(pair.value as Node | null, aliasTarget, at, budget, depth + 1);
+      // A plain assignment to "__proto__" would set the object's prototype instead of adding the key.
+      if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+      else object[key] = value;
     }
     value = object;
   } else if (isSeq(node)) {
     const items: unknown[] = new Array(node.items.length);
-    for (let index = 0; index < items.length; index++) items[index] = toPlain(node.items[index] as Node | null, doc, at, budget, depth + 1);
+    for (let index = 0; index < items.length; index++) items[index] = toPlain(node.items[index] as Node | null, aliasTarget, at, budget, depth + 1);
     value = items;
   } else {
     throw new TemplateParseError("unsupported YAML node", at((node as Node).range?.[0]));

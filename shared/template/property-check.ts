@@ -17,6 +17,13 @@ export interface PropertyVisit {
   parents: readonly string[];
 }
 
+/**
+ * Items of one list judged one by one. CloudFormation's 1 MB template limit and IAM's policy size limits keep lists
+ * that deploy far shorter; a longer one (a huge Fn::Split) is judged on its first items, so that one list cannot make
+ * hundreds of thousands of findings and seconds of work.
+ */
+export const MAX_LIST_ITEMS_JUDGED = 1_000;
+
 export type ProblemKind = "unknown-property" | "missing-required" | "type" | "allowed-values";
 
 export interface PropertyProblem {
@@ -47,7 +54,7 @@ export function forEachProperty(
   const parents: string[] = [];
   const walkObject = (object: Record<string, unknown>, definitions: Readonly<Record<string, Property>>): void => {
     for (const name of Object.keys(object)) {
-      const property = definitions[name];
+      const property = definitionOf(definitions, name);
       if (!property) continue;
       const value = object[name];
       path.push(name);
@@ -64,7 +71,7 @@ export function forEachProperty(
       const definition = typeDefinitionOf(type);
       if (definition) walkObject(value, definition.properties);
     } else if (type.type === "array" && Array.isArray(value)) {
-      for (let index = 0; index < value.length; index++) {
+      for (let index = 0; index < Math.min(value.length, MAX_LIST_ITEMS_JUDGED); index++) {
         path.push(index);
         walkValue(type.element, value[index]);
         path.pop();
@@ -93,6 +100,11 @@ export function propertyProblems(resourceType: string, properties: Record<string
   return objectProblems(schema.properties, properties, basePath, new Set(readOnly));
 }
 
+/** The schema of a property the template names; a name like "constructor" must not find Object.prototype's. */
+function definitionOf(definitions: Readonly<Record<string, Property>>, name: string): Property | undefined {
+  return Object.hasOwn(definitions, name) ? definitions[name] : undefined;
+}
+
 function typesOf(property: Property): PropertyType[] {
   return [property.type, ...(property.previousTypes ?? [])];
 }
@@ -106,7 +118,7 @@ function objectProblems(
   const problems: PropertyProblem[] = [];
   for (const [name, value] of Object.entries(object)) {
     const here = [...path, name];
-    const property = definitions[name];
+    const property = definitionOf(definitions, name);
     if (!property) {
       if (!alsoAccepted.has(name)) {
         problems.push({ kind: "unknown-property", name, path: here, value, expected: `one of the properties ${Object.keys(definitions).join(", ")}` });
@@ -124,10 +136,11 @@ function objectProblems(
       }
       if (!best || found.length < best.length) best = found;
     }
-    problems.push(...(best ?? []));
+    // Not push(...best): a list of hundreds of thousands of problems (a huge Fn::Split) overflows the call stack as arguments.
+    for (const problem of best ?? []) problems.push(problem);
   }
   for (const [name, property] of Object.entries(definitions)) {
-    if (property.required && !(name in object)) problems.push({ kind: "missing-required", name, path, value: undefined, expected: `a value for ${name}` });
+    if (property.required && !Object.hasOwn(object, name)) problems.push({ kind: "missing-required", name, path, value: undefined, expected: `a value for ${name}` });
   }
   return problems;
 }
@@ -173,13 +186,13 @@ function fits(type: PropertyType, value: unknown): boolean {
 /** objectProblems(...).length === 0 for a nested object (no read-only names accepted). */
 function objectFits(definitions: Readonly<Record<string, Property>>, object: Record<string, unknown>): boolean {
   for (const name of Object.keys(object)) {
-    const property = definitions[name];
+    const property = definitionOf(definitions, name);
     if (!property) return false;
     if (property.deprecated === "IGNORE") continue;
     if (!fits(property.type, object[name]) && !(property.previousTypes ?? []).some((type) => fits(type, object[name]))) return false;
   }
   for (const name of Object.keys(definitions)) {
-    if (definitions[name]!.required && !(name in object)) return false;
+    if (definitions[name]!.required && !Object.hasOwn(object, name)) return false;
   }
   return true;
 }
@@ -219,7 +232,7 @@ function problemsOf(type: PropertyType, value: unknown, path: TemplatePath, name
       return isRecord(value) ? [] : problemOf("a tag {Key, Value}", "type", name, path, value);
     case "array":
       if (!Array.isArray(value)) return problemOf("a list", "type", name, path, value);
-      return value.flatMap((item, index) => problemsOf(type.element, item, [...path, index], name));
+      return value.slice(0, MAX_LIST_ITEMS_JUDGED).flatMap((item, index) => problemsOf(type.element, item, [...path, index], name));
     case "map":
       if (!isRecord(value)) return problemOf("a mapping of keys to values", "type", name, path, value);
       return Object.entries(value).flatMap(([key, item]) => problemsOf(type.element, item, [...path, key], name));

@@ -76,7 +76,7 @@ export function resolveTemplate(source: ParsedTemplate, options: ResolveOptions 
 function parameterDefaults(body: TemplateBody, given: Record<string, string>): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const [name, declaration] of Object.entries(body.Parameters ?? {})) {
-    values[name] = name in given ? parameterValue(declaration, given[name]) : parameterValue(declaration, isRecord(declaration) ? declaration.Default : undefined);
+    values[name] = Object.hasOwn(given, name) ? parameterValue(declaration, given[name]) : parameterValue(declaration, isRecord(declaration) ? declaration.Default : undefined);
   }
   return values;
 }
@@ -145,8 +145,8 @@ function parameterDomains(
   // Equals of two Refs: each side can take the other's current value, so the condition can come out true.
   const currentValueOf = (node: Record<string, unknown>): unknown => {
     if (typeof node.Ref !== "string") return OTHER_VALUE;
-    if (node.Ref in pseudo) return pseudo[node.Ref as keyof PseudoParameters];
-    const declaration = body.Parameters?.[node.Ref];
+    if (Object.hasOwn(pseudo, node.Ref)) return pseudo[node.Ref as keyof PseudoParameters];
+    const declaration = ownEntry(body.Parameters, node.Ref);
     return isRecord(declaration) && declaration.Default !== undefined ? declaration.Default : OTHER_VALUE;
   };
   const visit = (node: unknown): void => {
@@ -167,9 +167,9 @@ function parameterDomains(
   visit(conditions);
   const domains = new Map<string, unknown[]>();
   for (const [name, literals] of compared) {
-    if (name in given) continue;
-    const declaration = body.Parameters?.[name];
-    const isPseudo = name in pseudo;
+    if (Object.hasOwn(given, name)) continue;
+    const declaration = ownEntry(body.Parameters, name);
+    const isPseudo = Object.hasOwn(pseudo, name);
     if (!isPseudo && declaration === undefined) continue;
     const allowed = isRecord(declaration) && Array.isArray(declaration.AllowedValues) ? declaration.AllowedValues : undefined;
     const current = isPseudo ? pseudo[name as keyof PseudoParameters] : isRecord(declaration) ? declaration.Default : undefined;
@@ -189,13 +189,13 @@ function evaluateConditions(
   const values: Record<string, boolean> = {};
   const inProgress = new Set<string>();
   const lookup = (name: string): unknown => {
-    if (name in parameters) return parameters[name];
-    if (name in pseudo) return parameters[name] ?? pseudo[name as keyof PseudoParameters];
+    if (Object.hasOwn(parameters, name)) return parameters[name];
+    if (Object.hasOwn(pseudo, name)) return pseudo[name as keyof PseudoParameters];
     return new Unknown(`undefined ${name}`);
   };
   const condition = (name: string): boolean => {
-    if (name in values) return values[name]!;
-    if (inProgress.has(name) || !(name in conditions)) return false;
+    if (Object.hasOwn(values, name)) return values[name]!;
+    if (inProgress.has(name) || !Object.hasOwn(conditions, name)) return false;
     inProgress.add(name);
     values[name] = truth(conditions[name]);
     inProgress.delete(name);
@@ -234,9 +234,8 @@ function findInMap(body: TemplateBody, args: unknown, resolve: (value: unknown) 
   const [mapName, topKey, secondKey] = args.slice(0, 3).map(resolve).map(stringValue);
   const fallback = isRecord(args[3]) && "DefaultValue" in args[3] ? resolve(args[3].DefaultValue) : undefined;
   if (mapName === undefined || topKey === undefined || secondKey === undefined) return fallback ?? new Unknown("Fn::FindInMap over unknown keys");
-  const map = body.Mappings?.[mapName];
-  const top = isRecord(map) ? map[topKey] : undefined;
-  const value = isRecord(top) ? top[secondKey] : undefined;
+  const top = ownEntry(ownEntry(body.Mappings, mapName), topKey);
+  const value = ownEntry(top, secondKey);
   return value === undefined ? fallback ?? new Unknown(`no mapping ${mapName}.${topKey}.${secondKey}`) : value;
 }
 
@@ -244,13 +243,13 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
   const body = source.body;
   const declared = body.Resources;
   const typeOf = (logicalId: string): string | undefined => {
-    const resource = declared[logicalId];
+    const resource = ownEntry(declared, logicalId);
     return isRecord(resource) ? stringValue(resource.Type) : undefined;
   };
   const refOf = (name: string): unknown => {
     if (name === "AWS::NoValue") return NO_VALUE;
-    if (name in scenario.parameters) return scenario.parameters[name];
-    if (name in pseudo) return pseudo[name as keyof PseudoParameters];
+    if (Object.hasOwn(scenario.parameters, name)) return scenario.parameters[name];
+    if (Object.hasOwn(pseudo, name)) return pseudo[name as keyof PseudoParameters];
     if (name === "AWS::NotificationARNs") return new Unknown("stack notification ARNs");
     const type = typeOf(name);
     if (type === undefined) return new Unknown(`undefined reference ${name}`);
@@ -332,7 +331,7 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
         return findInMap(body, argument, (value) => resolve(value, depth + 1));
       case "Fn::If": {
         if (!Array.isArray(argument) || argument.length !== 3 || typeof argument[0] !== "string") return new Unknown("malformed Fn::If");
-        const chosen = scenario.conditions[argument[0]];
+        const chosen = Object.hasOwn(scenario.conditions, argument[0]) ? scenario.conditions[argument[0]] : undefined;
         if (chosen === undefined) return new Unknown(`undefined condition ${argument[0]}`);
         return resolve(chosen ? argument[1] : argument[2], depth + 1);
       }
@@ -363,7 +362,7 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
       const name = match[1]!.trim();
       if (name.startsWith("!")) {
         parts.push(`\${${name.slice(1)}}`);
-      } else if (name in locals) {
+      } else if (Object.hasOwn(locals, name)) {
         parts.push(resolve(locals[name], depth + 1));
       } else if (name.includes(".") && !name.startsWith("AWS::")) {
         const [logicalId, attribute] = splitOnce(name);
@@ -380,7 +379,7 @@ function resolveScenario(source: ParsedTemplate, scenario: Scenario, pseudo: Pse
   for (const [logicalId, raw] of Object.entries(declared)) {
     if (!isRecord(raw)) continue;
     const condition = raw.Condition;
-    if (typeof condition === "string" && scenario.conditions[condition] === false) continue;
+    if (typeof condition === "string" && Object.hasOwn(scenario.conditions, condition) && scenario.conditions[condition] === false) continue;
     const properties = resolve(raw.Properties ?? {});
     resources.set(logicalId, {
       logicalId,
@@ -421,6 +420,11 @@ function sourcePathOf(resources: Map<string, ResolvedResource>, path: TemplatePa
     }
   }
   return translated;
+}
+
+/** `record[key]` when the template itself sets that key: a name like "constructor" must not find Object.prototype's. */
+function ownEntry(record: unknown, key: string): unknown {
+  return isRecord(record) && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 function splitOnce(text: string): [string, string] {

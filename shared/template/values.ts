@@ -87,6 +87,14 @@ export function listValue(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * A lookup table keyed by names a template controls (a resource type, a runtime, a policy name): without
+ * Object.prototype behind it, so "constructor" or "toString" finds nothing instead of a function.
+ */
+export function lookupTable<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !isSymbolic(value);
 }

@@ -1,7 +1,7 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedResource, ResolvedTemplate } from "../template/resolve.ts";
 import { buildReferenceGraph } from "../template/graph.ts";
-import { Composite, isRecord, listValue, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
+import { Composite, isRecord, listValue, lookupTable, ResourceAttribute, ResourceRef, stringValue } from "../template/values.ts";
 import { IamReader, inlinePolicyResources, type IamPrincipalKind, type PolicyEntity } from "../live/iam.ts";
 import type { LiveScope, LiveStack } from "../live/session.ts";
 import { readPolicyDocument, type PolicyDocument } from "./policy-document.ts";
@@ -60,20 +60,20 @@ export interface IamPrincipalView extends ResourceView {
   inlinePolicies?: Record<string, PolicyDocument>;
 }
 
-const PRINCIPAL_TYPES: Record<string, PrincipalKind> = {
+const PRINCIPAL_TYPES: Readonly<Record<string, PrincipalKind>> = lookupTable({
   "AWS::IAM::Role": "role",
   "AWS::IAM::User": "user",
   "AWS::IAM::Group": "group",
-};
+});
 
 const NAME_PROPERTY: Record<PrincipalKind, string> = { role: "RoleName", user: "UserName", group: "GroupName" };
 
 /** Separate inline-policy resources that name exactly one principal. */
-const SINGLE_PRINCIPAL_POLICY_TYPES: Record<string, [PrincipalKind, string]> = {
+const SINGLE_PRINCIPAL_POLICY_TYPES: Readonly<Record<string, [PrincipalKind, string]>> = lookupTable<[PrincipalKind, string]>({
   "AWS::IAM::RolePolicy": ["role", "RoleName"],
   "AWS::IAM::UserPolicy": ["user", "UserName"],
   "AWS::IAM::GroupPolicy": ["group", "GroupName"],
-};
+});
 
 const ATTACHMENT_LISTS: [string, PrincipalKind][] = [["Roles", "role"], ["Users", "user"], ["Groups", "group"]];
 

@@ -1,6 +1,6 @@
 import type { TemplatePath } from "../template/parse.ts";
 import type { ResolvedTemplate } from "../template/resolve.ts";
-import { booleanValue, isRecord, listValue, numberValue, stringValue } from "../template/values.ts";
+import { booleanValue, isRecord, listValue, lookupTable, numberValue, stringValue } from "../template/values.ts";
 import { recordAt, referencedLogicalIds } from "./references.ts";
 import { LambdaReader, type LiveFunction } from "../live/lambda.ts";
 import type { LiveScope, LiveStack } from "../live/session.ts";
@@ -39,7 +39,7 @@ export interface LambdaFunctionView extends ResourceView {
 }
 
 /** Services that invoke Lambda asynchronously, by the principal they use in a Lambda permission. */
-export const ASYNC_PRINCIPALS: Record<string, string> = {
+export const ASYNC_PRINCIPALS: Readonly<Record<string, string>> = lookupTable({
   "events.amazonaws.com": "events",
   "sns.amazonaws.com": "sns",
   "s3.amazonaws.com": "s3",
@@ -48,7 +48,7 @@ export const ASYNC_PRINCIPALS: Record<string, string> = {
   "ses.amazonaws.com": "ses",
   "iot.amazonaws.com": "iot",
   "lambda.alarms.cloudwatch.amazonaws.com": "cloudwatch",
-};
+});
 
 /** SAM event source types that invoke the function asynchronously. */
 const SAM_ASYNC_EVENTS: Record<string, string> = {

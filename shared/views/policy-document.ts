@@ -104,8 +104,36 @@ export function conditionKeys(statement: PolicyStatement): string[] {
 
 /** IAM's wildcard matching of one action pattern (`s3:Get*`, `*`) against an action, case-insensitively. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const expression = pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${expression}$`).test(action.toLowerCase());
+  return wildcardMatches(pattern.toLowerCase(), action.toLowerCase());
+}
+
+/**
+ * IAM's wildcards: `*` any run of characters, `?` any one character. Matched without a regular expression: a pattern
+ * built from a template can be too large for one, and `.*a.*a.*...` backtracks exponentially.
+ */
+export function wildcardMatches(pattern: string, text: string): boolean {
+  let patternAt = 0;
+  let textAt = 0;
+  // The last `*` seen, and where in the text its run ends so far: on a mismatch the run grows by one character.
+  let star = -1;
+  let starRunEnd = 0;
+  while (textAt < text.length) {
+    const wanted = pattern[patternAt];
+    if (wanted === "*") {
+      star = patternAt++;
+      starRunEnd = textAt;
+    } else if (wanted !== undefined && (wanted === "?" || wanted === text[textAt])) {
+      patternAt++;
+      textAt++;
+    } else if (star >= 0) {
+      patternAt = star + 1;
+      textAt = ++starRunEnd;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[patternAt] === "*") patternAt++;
+  return patternAt === pattern.length;
 }
 
 /** Does an Allow (or Deny) of this statement cover `action`? NotAction covers everything it does not list. */

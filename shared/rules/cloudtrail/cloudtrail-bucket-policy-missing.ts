@@ -1,7 +1,7 @@
 import { Composite, ResourceAttribute, ResourceRef, stringValue } from "../../template/values.ts";
 import { cloudTrailTrailViews, type CloudTrailTrailView } from "../../views/cloudtrail-trail.ts";
 import { s3BucketViews, type S3BucketView } from "../../views/s3-bucket.ts";
-import { conditionKeys, statementCovers, type PolicyStatement } from "../../views/policy-document.ts";
+import { conditionKeys, statementCovers, wildcardMatches, type PolicyStatement } from "../../views/policy-document.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
 const CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com";
@@ -34,11 +34,6 @@ function resourceGlob(resource: unknown, bucketLogicalId: string, bucketToken: s
   return text.replace(/^arn:aws[a-z-]*:s3:::/, "arn:aws:s3:::");
 }
 
-function globMatches(glob: string, text: string): boolean {
-  const expression = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${expression}$`).test(text);
-}
-
 interface DeliveryGrants {
   getBucketAcl: boolean;
   putObject: boolean;
@@ -58,14 +53,14 @@ function deliveryGrants(trail: CloudTrailTrailView, bucket: S3BucketView): Deliv
   const objectMatches = (glob: string): boolean => {
     if (prefix === undefined) return glob === "*" || glob.startsWith(`${bucketArn}/`) || glob.startsWith("arn:aws:s3:::*");
     const relaxed = glob.replace(/AWSLogs\/[^/*]+\//, "AWSLogs/*/");
-    return globMatches(relaxed, `${bucketArn}/${prefix ? `${prefix.replace(/\/+$/, "")}/` : ""}AWSLogs/111122223333/CloudTrail/us-east-1/2025/01/01/log.json.gz`);
+    return wildcardMatches(relaxed, `${bucketArn}/${prefix ? `${prefix.replace(/\/+$/, "")}/` : ""}AWSLogs/111122223333/CloudTrail/us-east-1/2025/01/01/log.json.gz`);
   };
   const grants: DeliveryGrants = { getBucketAcl: false, putObject: false, namesInsteadOfArn: false, unconditioned: [] };
   for (const statement of bucket.policyStatements) {
     if (statement.effect !== "Allow" || !grantsToCloudTrail(statement)) continue;
     const globs = statement.notResources ? ["*"] : (statement.resources ?? []).map((resource) => resourceGlob(resource, bucket.logicalId, token));
     if (globs.some((glob) => glob === token || glob.startsWith(`${token}/`))) grants.namesInsteadOfArn = true;
-    const grantsAcl = statementCovers(statement, "s3:GetBucketAcl") && globs.some((glob) => globMatches(glob, bucketArn));
+    const grantsAcl = statementCovers(statement, "s3:GetBucketAcl") && globs.some((glob) => wildcardMatches(glob, bucketArn));
     const grantsPut = statementCovers(statement, "s3:PutObject") && globs.some(objectMatches);
     if (grantsAcl) grants.getBucketAcl = true;
     if (grantsPut) grants.putObject = true;

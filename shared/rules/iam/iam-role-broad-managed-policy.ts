@@ -1,4 +1,4 @@
-import { stringValue } from "../../template/values.ts";
+import { lookupTable, stringValue } from "../../template/values.ts";
 import { iamPrincipalViews } from "../../views/iam-policy.ts";
 import { defineRule, type Hit } from "../rule.ts";
 import { managedPolicyArnsValue } from "./drift.ts";
@@ -19,7 +19,7 @@ function isFullAccess(name: string): boolean {
  * AWS managed policies that are not "full access" by name but grant more than the job they are attached for needs
  * (seed 004 §2), with what they grant and what to use instead. Severity is the catalogue's medium unless noted.
  */
-const BROADER_THAN_NEEDED: Record<string, { grants: string; instead: string; severity?: "info"; why?: string }> = {
+const BROADER_THAN_NEEDED: Readonly<Record<string, { grants: string; instead: string; severity?: "info"; why?: string }>> = lookupTable({
   CloudWatchAgentServerPolicy: {
     grants: "log writes to every log group and metric writes in every namespace",
     instead: "a policy scoped to the agent's own log groups",
@@ -34,7 +34,7 @@ const BROADER_THAN_NEEDED: Record<string, { grants: string; instead: string; sev
     grants: "s3:GetObject and s3:PutObject on every bucket and logs:* on every log group",
     instead: "AWSLambdaBasicExecutionRole plus an S3 policy scoped to the function's bucket",
   },
-};
+});
 
 export default defineRule({
   id: "iam-role-broad-managed-policy",

@@ -37,7 +37,8 @@ export function nameTokens(name: string): string[] {
 function tokenise(name: string): readonly string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    // "HTTPServer" -> "HTTP Server"; a lookahead, since `([A-Z]+)([A-Z][a-z])` backtracks quadratically on a long run of capitals.
+    .replace(/([A-Z])(?=[A-Z][a-z])/g, "$1 ")
     .split(/[^A-Za-z0-9]+/)
     .map((token) => token.toLowerCase())
     .filter(Boolean);

@@ -1,3 +1,5 @@
+import { lookupTable } from "../../template/values.ts";
+
 /**
  * Lambda runtimes AWS no longer lets you create functions with ("Block function create" in
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). Dates are from cfn-lint 1.51.0's
@@ -17,7 +19,7 @@ export interface BlockedRuntime {
   successor: string;
 }
 
-export const CREATE_BLOCKED_RUNTIMES: Readonly<Record<string, BlockedRuntime>> = {
+export const CREATE_BLOCKED_RUNTIMES: Readonly<Record<string, BlockedRuntime>> = lookupTable({
   nodejs: { createBlocked: "2016-09-30", deprecated: "2016-08-30", successor: "nodejs24.x" },
   "nodejs4.3": { createBlocked: "2020-02-03", deprecated: "2020-03-05", successor: "nodejs24.x" },
   "nodejs4.3-edge": { createBlocked: "2019-03-31", deprecated: "2020-03-05", successor: "nodejs24.x" },
@@ -38,4 +40,4 @@ export const CREATE_BLOCKED_RUNTIMES: Readonly<Record<string, BlockedRuntime>> =
   "dotnetcore2.0": { createBlocked: "2019-04-30", deprecated: "2019-05-30", successor: "dotnet9" },
   "dotnetcore2.1": { createBlocked: "2022-01-05", deprecated: "2022-01-05", successor: "dotnet9" },
   "dotnetcore3.1": { createBlocked: "2023-04-03", deprecated: "2023-04-03", successor: "dotnet9" },
-};
+});

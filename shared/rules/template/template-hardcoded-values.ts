@@ -1,7 +1,7 @@
 import type { TemplatePath } from "../../template/parse.ts";
 import { SHAPE_REDACTOR } from "../../findings/redact.ts";
 import { resourceSchema } from "../../template/schema.ts";
-import { isRecord, stringValue } from "../../template/values.ts";
+import { isRecord, lookupTable, stringValue } from "../../template/values.ts";
 import { defineRule, type Hit } from "../rule.ts";
 
 const REGION = String.raw`(?:us-gov|us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:north|south|east|west|central|northeast|southeast|northwest|southwest)-\d`;
@@ -32,14 +32,14 @@ const PATTERNS: Pattern[] = [
 ];
 
 /** Where a physical name must be unique beyond the account and region the stack deploys to. */
-const WIDER_SCOPE: Record<string, string> = {
+const WIDER_SCOPE = lookupTable({
   "AWS::S3::Bucket": "across all AWS accounts",
   "AWS::IAM::Role": "in the account, in every region (IAM is global)",
   "AWS::IAM::ManagedPolicy": "in the account, in every region (IAM is global)",
   "AWS::IAM::InstanceProfile": "in the account, in every region (IAM is global)",
   "AWS::IAM::User": "in the account, in every region (IAM is global)",
   "AWS::IAM::Group": "in the account, in every region (IAM is global)",
-};
+});
 
 const nameProperties = new Map<string, string[]>();
 
