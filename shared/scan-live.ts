@@ -64,7 +64,7 @@ export async function scanLive(options: LiveScanOptions): Promise<LiveScanResult
     for (const stack of stacks) stackRegions.set(stack.name, [...(stackRegions.get(stack.name) ?? []), options.regions[index]!]);
   });
   if (options.accountChecks) await addStackRegions(options, policy, sessions, stackRegions);
-  if (!options.allStacks) reportStacksFoundNowhere(options, stackRegions, result);
+  if (!options.allStacks) reportStacksFoundNowhere(options, sessions, stackRegions, result);
 
   const total = listed.reduce((sum, stacks) => sum + stacks.length, 0);
   let done = 0;
@@ -153,7 +153,9 @@ async function listStacks(session: LiveSession, options: LiveScanOptions, result
   return stacks;
 }
 
-function reportStacksFoundNowhere(options: LiveScanOptions, stackRegions: Map<string, string[]>, result: LiveScanResult): void {
+function reportStacksFoundNowhere(options: LiveScanOptions, sessions: LiveSession[], stackRegions: Map<string, string[]>, result: LiveScanResult): void {
+  // A region whose DescribeStacks failed cannot say a stack is not there: that failure is the error reported.
+  if (sessions.some((session) => session.failures.some((failure) => failure.service === "cloudformation" && failure.operation === "DescribeStacks"))) return;
   for (const name of options.stacks ?? []) {
     const stackName = /^arn:[^:]+:cloudformation:[^:]+:\d+:stack\/([^/]+)\//.exec(name)?.[1] ?? name;
     if (stackRegions.has(stackName)) continue;

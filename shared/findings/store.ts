@@ -26,8 +26,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
 import { randomUUID } from "node:crypto";
-import { awsClient, type AwsTarget } from "../live/clients.ts";
+import { awsClient, clientConfig, type AwsTarget } from "../live/clients.ts";
 import { atLeast, SEVERITIES, severityRank, type Finding, type ScanError, type Severity } from "./finding.ts";
+import { SHAPE_REDACTOR } from "./redact.ts";
 
 export type Lifecycle = "NEW" | "OPEN" | "RESOLVED" | "SUPPRESSED";
 
@@ -129,6 +130,9 @@ const MAX_TEXT_CHARS = 8_000;
 const WRITE_CONCURRENCY = 16;
 /** How often one item's conditional write is retried after losing to a concurrent writer. */
 const MAX_CONFLICT_RETRIES = 8;
+/** How often a write is sent again when DynamoDB rejects it for an item in another writer's transaction (the SDK does not retry that). */
+const MAX_TRANSACTION_CONFLICT_RETRIES = 8;
+const TRANSACTION_CONFLICT_DELAY_MS = 25;
 /** How long an unfinished recording of a scan id blocks a redelivery of the same id (then it is taken over). */
 const DEFAULT_LEASE_MS = 15 * 60_000;
 
@@ -148,7 +152,7 @@ export function idempotencySk(scanId: string): string {
 }
 
 /** The attributes of a finding item that are the table's and not the finding's. */
-const INTERNAL = ["pk", "sk", "type", "openSeverity", "scanMark", "lastScanId", TTL_ATTRIBUTE, "evidenceTruncated"] as const;
+const INTERNAL = ["pk", "sk", "type", "openSeverity", "scanMark", "lastScanId", TTL_ATTRIBUTE, "evidenceTruncated", "alertClaim", "alertClaimUntil"] as const;
 
 interface FindingItem {
   pk: string;
@@ -201,7 +205,7 @@ export class FindingsStore {
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-    this.db = DynamoDBDocumentClient.from(awsClient(DynamoDBClient, options.target), {
+    this.db = DynamoDBDocumentClient.from(tableClient(options.target), {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     });
   }
@@ -282,21 +286,25 @@ export class FindingsStore {
       unjudged: outcome.unjudged.slice(0, MAX_STORED_UNJUDGED),
     };
     // Idempotent by its key: a takeover of a half-finished recording writes the same key again.
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk, sk: scanSk(startedAt, outcome.scanId), type: "SCAN", ...record, expiresAt: epochSeconds(startedAt) + SCAN_RETENTION_DAYS * DAY_SECONDS },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk, sk: scanSk(startedAt, outcome.scanId), type: "SCAN", ...record, expiresAt: epochSeconds(startedAt) + SCAN_RETENTION_DAYS * DAY_SECONDS },
+        }),
+      ),
     );
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk, sk: idempotencySk(outcome.scanId) },
-        UpdateExpression: "SET #state = :done, #open = :open, #suppressed = :suppressed, recordedAt = :recordedAt",
-        ConditionExpression: "#owner = :owner",
-        ExpressionAttributeNames: { "#state": "state", "#open": "open", "#suppressed": "suppressed", "#owner": "owner" },
-        ExpressionAttributeValues: { ":done": "DONE", ":open": result.open, ":suppressed": result.suppressed, ":recordedAt": recordedAt, ":owner": owner },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, sk: idempotencySk(outcome.scanId) },
+          UpdateExpression: "SET #state = :done, #open = :open, #suppressed = :suppressed, recordedAt = :recordedAt",
+          ConditionExpression: "#owner = :owner",
+          ExpressionAttributeNames: { "#state": "state", "#open": "open", "#suppressed": "suppressed", "#owner": "owner" },
+          ExpressionAttributeValues: { ":done": "DONE", ":open": result.open, ":suppressed": result.suppressed, ":recordedAt": recordedAt, ":owner": owner },
+        }),
+      ),
     );
     return result;
   }
@@ -317,20 +325,76 @@ export class FindingsStore {
       .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstSeen.localeCompare(b.firstSeen) || a.fingerprint.localeCompare(b.fingerprint));
   }
 
+  /**
+   * Claims pending findings for the alert `claim` (the scan id) is about to publish, so that a scan of the same stack
+   * running at the same time does not publish them too. A claim lasts `leaseMs` (an invocation that dies before
+   * publishing leaves them to a later scan); the same claim id takes its own claims again (a redelivery). Returns the
+   * fingerprints claimed, to publish and then mark notified, or release if the publish failed.
+   */
+  async claimAlerts(key: StackKey, fingerprints: string[], claim: string): Promise<string[]> {
+    const pk = stackPk(key);
+    const now = this.now().getTime();
+    const claimed: string[] = [];
+    await mapLimit([...new Set(fingerprints)], WRITE_CONCURRENCY, async (fingerprint) => {
+      try {
+        await this.write(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk: findingSk(fingerprint) },
+              UpdateExpression: "SET alertClaim = :claim, alertClaimUntil = :until",
+              ConditionExpression: "attribute_exists(pk) AND notified = :false AND (attribute_not_exists(alertClaimUntil) OR alertClaimUntil < :now OR alertClaim = :claim)",
+              ExpressionAttributeValues: { ":claim": claim, ":until": now + this.leaseMs, ":now": now, ":false": false },
+            }),
+          ),
+        );
+        claimed.push(fingerprint);
+      } catch (error) {
+        // Notified meanwhile, or claimed by a scan that is publishing it now.
+        if (!isConditionFailure(error)) throw error;
+      }
+    });
+    return claimed.sort();
+  }
+
+  /** Gives back claims whose alert could not be published, so the next scan sends them at once. */
+  async releaseAlerts(key: StackKey, fingerprints: string[], claim: string): Promise<void> {
+    const pk = stackPk(key);
+    await mapLimit([...new Set(fingerprints)], WRITE_CONCURRENCY, async (fingerprint) => {
+      try {
+        await this.write(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk: findingSk(fingerprint) },
+              UpdateExpression: "REMOVE alertClaim, alertClaimUntil",
+              ConditionExpression: "alertClaim = :claim",
+              ExpressionAttributeValues: { ":claim": claim },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    });
+  }
+
   /** Marks findings as carried by the alert `messageId`. Findings already notified keep their first message id. */
   async markNotified(key: StackKey, fingerprints: string[], messageId: string): Promise<void> {
     const pk = stackPk(key);
     const notifiedAt = this.now().toISOString();
     await mapLimit([...new Set(fingerprints)], WRITE_CONCURRENCY, async (fingerprint) => {
       try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk, sk: findingSk(fingerprint) },
-            UpdateExpression: "SET notified = :true, notifiedAt = :at, messageId = :messageId",
-            ConditionExpression: "attribute_exists(pk) AND notified = :false",
-            ExpressionAttributeValues: { ":true": true, ":false": false, ":at": notifiedAt, ":messageId": messageId },
-          }),
+        await this.write(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk: findingSk(fingerprint) },
+              UpdateExpression: "SET notified = :true, notifiedAt = :at, messageId = :messageId REMOVE alertClaim, alertClaimUntil",
+              ConditionExpression: "attribute_exists(pk) AND notified = :false",
+              ExpressionAttributeValues: { ":true": true, ":false": false, ":at": notifiedAt, ":messageId": messageId },
+            }),
+          ),
         );
       } catch (error) {
         // Gone (TTL) or already notified: nothing to mark.
@@ -398,7 +462,7 @@ export class FindingsStore {
           leaseUntil: now + this.leaseMs,
           expiresAt: epochSeconds(startedAt) + SCAN_RETENTION_DAYS * DAY_SECONDS,
         };
-        await this.db.send(new PutCommand({ TableName: this.tableName, Item: marker, ConditionExpression: "attribute_not_exists(pk)" }));
+        await this.write(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: marker, ConditionExpression: "attribute_not_exists(pk)" })));
         return { startedAt, owner };
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -409,15 +473,17 @@ export class FindingsStore {
       if (existing.leaseUntil > now) throw new ScanInProgressError(scanId, new Date(existing.leaseUntil).toISOString());
       // The recording that holds the marker died: take it over under its startedAt (so its scanMark), so what it wrote is not applied twice.
       try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk, sk },
-            UpdateExpression: "SET #owner = :owner, leaseUntil = :lease",
-            ConditionExpression: "#owner = :previous AND #state = :recording",
-            ExpressionAttributeNames: { "#owner": "owner", "#state": "state" },
-            ExpressionAttributeValues: { ":owner": owner, ":previous": existing.owner, ":recording": "RECORDING", ":lease": now + this.leaseMs },
-          }),
+        await this.write(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk },
+              UpdateExpression: "SET #owner = :owner, leaseUntil = :lease",
+              ConditionExpression: "#owner = :previous AND #state = :recording",
+              ExpressionAttributeNames: { "#owner": "owner", "#state": "state" },
+              ExpressionAttributeValues: { ":owner": owner, ":previous": existing.owner, ":recording": "RECORDING", ":lease": now + this.leaseMs },
+            }),
+          ),
         );
         return { startedAt: existing.startedAt, owner };
       } catch (error) {
@@ -432,7 +498,9 @@ export class FindingsStore {
     const sk = findingSk(finding.fingerprint);
     let current = observed;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      if (current && current.scanMark >= scan.mark) return { kind: "skipped", item: current };
+      // Written under this scan's mark: by the attempt this one took over, which died before recording the scan.
+      if (current && current.scanMark === scan.mark) return { kind: current.status === "NEW" ? (current.regressed === true ? "regressed" : "new") : "updated", item: current };
+      if (current && current.scanMark > scan.mark) return { kind: "skipped", item: current };
       const content = contentOf(finding);
       const suppressed = finding.status === "SUPPRESSED";
       try {
@@ -452,7 +520,7 @@ export class FindingsStore {
             lastScanId: scan.scanId,
             ...(status === "NEW" ? { openSeverity: finding.severity } : {}),
           };
-          await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }));
+          await this.write(() => this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" })));
           return { kind: status === "NEW" ? "new" : "updated", item };
         }
 
@@ -467,7 +535,7 @@ export class FindingsStore {
           kind = "regressed";
           set.regressed = true;
           set.notified = false;
-          remove.push("notifiedAt", "messageId");
+          remove.push("notifiedAt", "messageId", "alertClaim", "alertClaimUntil");
         } else if (current.status === "SUPPRESSED" && current.notified !== true) {
           // Active for the first time (it was suppressed from its first sight): no alert has ever carried it.
           status = "NEW";
@@ -500,16 +568,18 @@ export class FindingsStore {
         names["#status"] = "status";
         values[":observedMark"] = current.scanMark;
         values[":observedStatus"] = current.status;
-        const response = await this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk, sk },
-            UpdateExpression: `SET ${setParts.join(", ")}${removeParts.length ? ` REMOVE ${removeParts.join(", ")}` : ""}`,
-            ConditionExpression: "#mark = :observedMark AND #status = :observedStatus",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: "ALL_NEW",
-          }),
+        const response = await this.write(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk },
+              UpdateExpression: `SET ${setParts.join(", ")}${removeParts.length ? ` REMOVE ${removeParts.join(", ")}` : ""}`,
+              ConditionExpression: "#mark = :observedMark AND #status = :observedStatus",
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValues: "ALL_NEW",
+            }),
+          ),
         );
         return { kind, item: response.Attributes as FindingItem };
       } catch (error) {
@@ -524,26 +594,30 @@ export class FindingsStore {
   private async applyResolved(observed: FindingItem, scan: ScanContext): Promise<Applied> {
     let current: FindingItem | undefined = observed;
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      if (current?.scanMark === scan.mark && current.status === "RESOLVED") return { kind: "resolved", item: current }; // by the attempt taken over
       if (!current || current.status === "RESOLVED" || current.scanMark >= scan.mark) return { kind: "skipped", item: current };
+      const { pk, sk, scanMark: observedMark, status: observedStatus } = current;
       try {
-        const response = await this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: current.pk, sk: current.sk },
-            UpdateExpression: "SET #status = :resolved, resolvedAt = :at, #ttl = :ttl, #mark = :mark, lastScanId = :scanId REMOVE openSeverity",
-            ConditionExpression: "#mark = :observedMark AND #status = :observedStatus",
-            ExpressionAttributeNames: { "#status": "status", "#mark": "scanMark", "#ttl": TTL_ATTRIBUTE },
-            ExpressionAttributeValues: {
-              ":resolved": "RESOLVED",
-              ":at": scan.startedAt,
-              ":ttl": epochSeconds(scan.startedAt) + RESOLVED_RETENTION_DAYS * DAY_SECONDS,
-              ":mark": scan.mark,
-              ":scanId": scan.scanId,
-              ":observedMark": current.scanMark,
-              ":observedStatus": current.status,
-            },
-            ReturnValues: "ALL_NEW",
-          }),
+        const response = await this.write(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { pk, sk },
+              UpdateExpression: "SET #status = :resolved, resolvedAt = :at, #ttl = :ttl, #mark = :mark, lastScanId = :scanId REMOVE openSeverity",
+              ConditionExpression: "#mark = :observedMark AND #status = :observedStatus",
+              ExpressionAttributeNames: { "#status": "status", "#mark": "scanMark", "#ttl": TTL_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ":resolved": "RESOLVED",
+                ":at": scan.startedAt,
+                ":ttl": epochSeconds(scan.startedAt) + RESOLVED_RETENTION_DAYS * DAY_SECONDS,
+                ":mark": scan.mark,
+                ":scanId": scan.scanId,
+                ":observedMark": observedMark,
+                ":observedStatus": observedStatus,
+              },
+              ReturnValues: "ALL_NEW",
+            }),
+          ),
         );
         return { kind: "resolved", item: response.Attributes as FindingItem };
       } catch (error) {
@@ -552,6 +626,21 @@ export class FindingsStore {
       current = await this.getFinding(observed.pk, observed.sk);
     }
     throw new Error(`recordScan: finding ${observed.sk} kept changing under scan ${scan.scanId}; gave up after ${MAX_CONFLICT_RETRIES} attempts`);
+  }
+
+  /**
+   * Sends one write, again (after a short random pause) while DynamoDB answers TransactionConflictException: the item is
+   * part of a transaction that is still running, and the write has not happened.
+   */
+  private async write<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        if ((error as { name?: string } | undefined)?.name !== "TransactionConflictException" || attempt >= MAX_TRANSACTION_CONFLICT_RETRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * TRANSACTION_CONFLICT_DELAY_MS * 2 ** attempt));
+      }
+    }
   }
 
   private async getFinding(pk: string, sk: string): Promise<FindingItem | undefined> {
@@ -587,12 +676,31 @@ interface ScanContext {
   scanId: string;
 }
 
+const tableClients = new Map<string, DynamoDBClient>();
+
+/**
+ * The store's DynamoDB client, one per target and process. Standard retry, not the readers' adaptive one: DynamoDB
+ * throttles one partition for moments, and the adaptive client-side rate limiter would slow every later write of the
+ * process for a while (on moto, six throttled calls made three recordings of 70 writes take 21 s instead of 4 s).
+ */
+function tableClient(target: AwsTarget): DynamoDBClient {
+  const key = [target.region, target.endpointUrl ?? "", target.profile ?? "", target.requestTimeoutMs ?? "", target.maxAttempts ?? "", target.credentials?.id ?? ""].join("|");
+  let client = tableClients.get(key);
+  if (!client) {
+    client = new DynamoDBClient({ ...clientConfig(target), retryMode: "standard" });
+    tableClients.set(key, client);
+  }
+  return client;
+}
+
 /**
  * The finding's own attributes as stored: evidence as JSON text (any value survives, and it can be cut to fit), long
  * texts clipped, and the evidence replaced by a truncation marker when the item would come near DynamoDB's 400 KB.
+ * Redacted by shape first (a last line of defence: findings are redacted where they are built), since a clip can cut a
+ * secret out of the shape that gives it away.
  */
 function contentOf(finding: Finding): Record<string, unknown> & { evidence: string; evidenceTruncated?: boolean; location?: unknown; suppression?: unknown } {
-  const { status: _status, evidence, ...rest } = finding;
+  const { status: _status, evidence, ...rest } = SHAPE_REDACTOR.finding(finding);
   const content: Record<string, unknown> & { evidence: string; evidenceTruncated?: boolean } = {
     ...rest,
     title: clip(finding.title, MAX_TEXT_CHARS),
@@ -654,7 +762,7 @@ function clipBytes(text: string, maxBytes: number): string {
 }
 
 function clipError(error: ScanError): ScanError {
-  return { ...error, message: clip(error.message, 2_000) };
+  return { ...error, message: clip(SHAPE_REDACTOR.text(error.message), 2_000) };
 }
 
 function isoOf(value: string, what: string): string {

@@ -87,16 +87,16 @@ export async function scanRequest(request: ScanRequest, scanId: string, config: 
   const pending = await store.pendingAlerts(key, config.policy.alertMinSeverity);
   let alertsPublished = 0;
   let alertError: string | undefined;
-  if (pending.length > 0) {
-    const published = await publishAlert(key, pending, { topicArn: config.topicArn, target: home });
+  // Claimed first: a scan of the same stack running now (the schedule's and a deploy event's) must not send them too.
+  const claimed = pending.length > 0 ? new Set(await store.claimAlerts(key, pending.map((finding) => finding.fingerprint), scanId)) : new Set<string>();
+  const alerted = pending.filter((finding) => claimed.has(finding.fingerprint));
+  if (alerted.length > 0) {
+    const published = await publishAlert(key, alerted, { topicArn: config.topicArn, target: home });
     if ("messageId" in published) {
-      await store.markNotified(
-        key,
-        pending.map((finding) => finding.fingerprint),
-        published.messageId,
-      );
+      await store.markNotified(key, [...claimed], published.messageId);
       alertsPublished = 1;
     } else {
+      await store.releaseAlerts(key, [...claimed], scanId);
       alertError = published.error;
     }
   }
@@ -113,7 +113,7 @@ export async function scanRequest(request: ScanRequest, scanId: string, config: 
     suppressed: recorded.suppressed,
     newBySeverity: newBySeverity(recorded),
     alertsPublished,
-    alerted: pending.length,
+    alerted: alerted.length,
     ...(alertError !== undefined ? { alertError } : {}),
     errors: result.errors.length,
     errorMessages: result.errors.map((error) => `${error.target}${error.resource ? ` (${error.resource})` : ""}: ${error.message}`),

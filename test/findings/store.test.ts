@@ -301,7 +301,7 @@ describe("findings store on moto DynamoDB", () => {
     f.clock.now = new Date(f.clock.now.getTime() + 120_000); // lease ran out
     const taken = await f.store.recordScan(STACK, outcome("msg-9", "2026-11-01T10:20:00.000Z", [a, b]));
     assert.equal(taken.alreadyRecorded, false);
-    assert.deepEqual(fps(taken.new), [b.fingerprint], "a was applied by the dead attempt (same scanMark): not again");
+    assert.deepEqual(fps(taken.new), fps([a, b]), "the takeover reports what the dead attempt wrote under its scan mark as new too (its write is not repeated: a stays NEW, written once)");
     assert.equal(await statusOf(f, a.fingerprint), "NEW");
     const records = await f.store.scans(STACK);
     assert.ok(records.some((r) => r.scanId === "msg-9" && r.startedAt === firstStart), "recorded under the first attempt's start");
