@@ -6,7 +6,7 @@
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import { awsClient } from "../live/clients.ts";
 import { CloudFormationReader } from "../live/cloudformation.ts";
-import { inParallel, LiveSession } from "../live/session.ts";
+import { batches, inParallel, LiveSession } from "../live/session.ts";
 import { homeTarget, memberCredentials, memberRoleArn, MemberSession, serviceAccount } from "./aws.ts";
 import type { ServiceConfig } from "./config.ts";
 import { describeRequest, type ScanRequest } from "./messages.ts";
@@ -32,6 +32,8 @@ export interface PlanOptions {
 const BATCH_SIZE = 10;
 /** Accounts listed at once; each lists its regions in parallel. */
 const ACCOUNT_CONCURRENCY = 4;
+/** SendMessageBatch calls in flight at once: an organization's plan is thousands of batches. */
+const SEND_CONCURRENCY = 8;
 
 export async function planScan(config: ServiceConfig, now: Date = new Date(), options: PlanOptions = {}): Promise<PlanResult> {
   const reason = options.reason ?? "schedule";
@@ -50,7 +52,7 @@ export async function planScan(config: ServiceConfig, now: Date = new Date(), op
     }
   }
 
-  const requests: ScanRequest[] = [];
+  const requestsByScope = new Map<string, ScanRequest[]>();
   const scopes: PlanResult["scopes"] = [];
   await inParallel(accounts, ACCOUNT_CONCURRENCY, async ({ account, roleArn }) => {
     const credentials = roleArn ? memberCredentials(roleArn, home, "stackwarden-plan", config.organization?.externalId) : undefined;
@@ -66,6 +68,8 @@ export async function planScan(config: ServiceConfig, now: Date = new Date(), op
           return;
         }
         for (const failure of session.failures) errors.push(`${account} ${region}: ${failure.service}:${failure.operation}: ${failure.message}`);
+        const requests: ScanRequest[] = [];
+        requestsByScope.set(`${account} ${region}`, requests);
         for (const stack of stacks) {
           if (stack.account !== account) {
             errors.push(`${account} ${region}: stack ${stack.name} belongs to account ${stack.account} (its ARN says so); not planned`);
@@ -79,6 +83,7 @@ export async function planScan(config: ServiceConfig, now: Date = new Date(), op
     );
   });
 
+  const requests = interleaved([...requestsByScope.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, scoped]) => scoped));
   const sent = await sendRequests(config, requests);
   errors.push(...sent.errors);
   return {
@@ -91,14 +96,27 @@ export async function planScan(config: ServiceConfig, now: Date = new Date(), op
   };
 }
 
-/** Sends requests ten at a time; entries SQS refuses (or a call that fails) are sent once more, the rest reported. */
+/**
+ * One request of each (account, region) in turn: the scanner's bounded concurrency then spreads over every account's
+ * CloudFormation rate limit instead of spending it all on one account at a time.
+ */
+function interleaved(lists: readonly ScanRequest[][]): ScanRequest[] {
+  const result: ScanRequest[] = [];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let index = 0; index < longest; index++) {
+    for (const list of lists) if (index < list.length) result.push(list[index]!);
+  }
+  return result;
+}
+
+/** Sends requests ten at a time, several batches at once; entries SQS refuses (or a call that fails) are sent once more, the rest reported. */
 export async function sendRequests(config: ServiceConfig, requests: readonly ScanRequest[]): Promise<{ accepted: number; batches: number; errors: string[] }> {
   const sqs = awsClient(SQSClient, homeTarget(config));
   let accepted = 0;
-  let batches = 0;
+  let calls = 0;
   const errors: string[] = [];
   const send = async (entries: { id: string; request: ScanRequest }[]): Promise<{ failed: { id: string; request: ScanRequest; reason: string }[] }> => {
-    batches += 1;
+    calls += 1;
     const Entries: SendMessageBatchRequestEntry[] = entries.map(({ id, request }) => ({ Id: id, MessageBody: JSON.stringify(request) }));
     try {
       const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: config.queueUrl, Entries }));
@@ -113,13 +131,13 @@ export async function sendRequests(config: ServiceConfig, requests: readonly Sca
   };
   const entries = requests.map((request, index) => ({ id: `r${index}`, request }));
   const retry: { id: string; request: ScanRequest }[] = [];
-  for (let index = 0; index < entries.length; index += BATCH_SIZE) {
-    const { failed } = await send(entries.slice(index, index + BATCH_SIZE));
+  await inParallel(batches(entries, BATCH_SIZE), SEND_CONCURRENCY, async (batch) => {
+    const { failed } = await send(batch);
     retry.push(...failed.map(({ id, request }) => ({ id, request })));
-  }
-  for (let index = 0; index < retry.length; index += BATCH_SIZE) {
-    const { failed } = await send(retry.slice(index, index + BATCH_SIZE));
+  });
+  await inParallel(batches(retry, BATCH_SIZE), SEND_CONCURRENCY, async (batch) => {
+    const { failed } = await send(batch);
     for (const failure of failed) errors.push(`${describeRequest(failure.request)}: not queued after a retry: ${failure.reason}`);
-  }
-  return { accepted, batches, errors };
+  });
+  return { accepted, batches: calls, errors };
 }

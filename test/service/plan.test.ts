@@ -132,6 +132,30 @@ describe("planScan against moto", () => {
 });
 
 describe("sendRequests: failed entries", () => {
+  it("takes one request of each account and region in turn, so the scanners' concurrency spreads over every rate limit", async (t) => {
+    const server = moto.need(t);
+    if (!server) return;
+    await server.reset();
+    await createStacks(server.endpoint, "us-east-1", ["east-1", "east-2", "east-3", "east-4"]);
+    await createStacks(server.endpoint, "eu-west-1", ["west-1", "west-2"]);
+    const mock = mockClient(SQSClient);
+    try {
+      const queued = new Map<number, ScanRequest>();
+      mock.on(SendMessageBatchCommand).callsFake((input: { Entries: { Id: string; MessageBody: string }[] }) => {
+        for (const entry of input.Entries) queued.set(Number(entry.Id.slice(1)), parseQueueMessage(entry.MessageBody));
+        return { Successful: input.Entries.map(({ Id }) => ({ Id, MessageId: `m-${Id}`, MD5OfMessageBody: "x" })), Failed: [] };
+      });
+      const result = await planScan(config(server.endpoint, "http://127.0.0.1:9/123456789012/q"));
+      assert.deepEqual(result.errors, []);
+      const order = [...queued.keys()].sort((a, b) => a - b).map((index) => queued.get(index)!);
+      const where = (request: ScanRequest) => `${request.region} ${request.kind === "stack" ? request.stack : "(account)"}`;
+      assert.deepEqual(order.map(where).slice(0, 6), ["eu-west-1 west-1", "us-east-1 east-1", "eu-west-1 west-2", "us-east-1 east-2", "eu-west-1 (account)", "us-east-1 east-3"]);
+      assert.equal(order.length, 8);
+    } finally {
+      mock.restore();
+    }
+  });
+
   it("retries the entries SQS refused once and reports those refused twice", async () => {
     const mock = mockClient(SQSClient);
     try {
