@@ -98,3 +98,11 @@ test("a long run of capitals in a name is split into words in linear time", () =
   const spent = process.cpuUsage(before);
   assert.ok((spent.user + spent.system) / 1000 < CPU_LIMIT_MS);
 });
+
+test("a Ref to a 900 KB name among many declared names is reported within the budget (no suggestion search per name)", () => {
+  const parameters = Object.fromEntries(Array.from({ length: 2_000 }, (_, index) => [`Parameter${index}`, { Type: "String" }]));
+  const name = " ".repeat(900_000);
+  const template = { Parameters: parameters, Resources: { Topic: { Type: "AWS::SNS::Topic", Properties: { TopicName: { Ref: name } } } } };
+  const result = scanWithinBudget(JSON.stringify(template));
+  assert.ok(result.findings.some((finding) => finding.ruleId === "template-unresolved-reference" && finding.resource.logicalId === "Topic"));
+});

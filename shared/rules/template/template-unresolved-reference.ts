@@ -213,7 +213,8 @@ function attributesAreFixed(type: string): boolean {
 
 /** ", did you mean X?" for a name that differs from a declared one only in case. */
 function suggestion(name: string, declared: string[]): string {
-  const match = declared.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+  const lower = name.toLowerCase();
+  const match = declared.find((candidate) => candidate.length === name.length && candidate.toLowerCase() === lower);
   return match ? `; did you mean ${match}?` : "";
 }
 
