@@ -11,9 +11,16 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /**
+ * Lists withPhysicalIds made from lists holding symbolic values: the views sorted those by the symbols' names, so their
+ * order says nothing about the order of the physical ids that replaced them.
+ */
+const orderFree = new WeakSet<readonly unknown[]>();
+
+/**
  * The template value with each `Ref` of a stack resource replaced by the resource's physical id (what Ref returns),
  * and each Sub/Join whose parts all become text joined into a string. What stays symbolic (a GetAtt, a Ref of
- * something the stack does not hold) matches any live value in its place.
+ * something the stack does not hold) matches any live value in its place; a list that held symbolic values still
+ * matches a live list in any order once they are replaced.
  */
 export function withPhysicalIds(value: unknown, physicalIdOf: (logicalId: string) => string | undefined): unknown {
   if (value instanceof ResourceRef) return physicalIdOf(value.logicalId) ?? value;
@@ -22,7 +29,11 @@ export function withPhysicalIds(value: unknown, physicalIdOf: (logicalId: string
     return parts.every((part): part is string => typeof part === "string") ? parts.join("") : new Composite(parts);
   }
   if (isSymbolic(value)) return value;
-  if (Array.isArray(value)) return value.map((item) => withPhysicalIds(item, physicalIdOf));
+  if (Array.isArray(value)) {
+    const replaced = value.map((item) => withPhysicalIds(item, physicalIdOf));
+    if (holdsSymbol(value)) orderFree.add(replaced);
+    return replaced;
+  }
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withPhysicalIds(item, physicalIdOf)]));
   }
@@ -32,19 +43,23 @@ export function withPhysicalIds(value: unknown, physicalIdOf: (logicalId: string
 /**
  * Whether the template's value and the live value say the same: deep equality of plain data, where `undefined` and
  * an absent key are the same, a number or boolean equals the string CloudFormation would make of it, a symbolic
- * template value matches any live value in its place (a Sub/Join matches the strings its literal parts allow), and a
- * list holding symbolic values matches a live list in any order.
+ * template value matches any live value in its place (one that returns an ARN only an ARN; a Sub/Join matches the
+ * strings its literal parts allow), and a list holding symbolic values (or made by withPhysicalIds from one) matches a
+ * live list in any order.
  */
 export function driftEqual(template: unknown, live: unknown): boolean {
   if (template instanceof Unknown) return true;
   if (template instanceof Composite) return typeof live === "string" && compositePattern(template).test(live);
-  if (template instanceof ResourceRef || template instanceof ResourceAttribute) return live !== undefined && live !== null;
+  if (template instanceof ResourceRef || template instanceof ResourceAttribute) {
+    if (template.returns === "arn") return typeof live === "string" && live.startsWith("arn:");
+    return live !== undefined && live !== null;
+  }
   if (template === undefined || template === null || live === undefined || live === null) return (template ?? null) === (live ?? null);
   if (typeof template !== "object" || typeof live !== "object") return scalarEqual(template, live);
   if (Array.isArray(template) || Array.isArray(live)) {
     if (!Array.isArray(template) || !Array.isArray(live) || template.length !== live.length) return false;
     if (template.every((item, index) => driftEqual(item, live[index]))) return true;
-    return template.some(holdsSymbol) && matchesInAnyOrder(template, live);
+    return (orderFree.has(template) || template.some(holdsSymbol)) && matchesInAnyOrder(template, live);
   }
   const keys = new Set([...Object.keys(template), ...Object.keys(live)]);
   for (const key of keys) {

@@ -52,11 +52,13 @@ export interface SecurityComparison {
 
 /**
  * Compares a rule's findings on the template and on the live resource: the live value is the less secure one when the
- * rule fires live for something (a detail) it does not fire on in the template, or at a higher severity.
+ * rule fires live for something (a detail) it does not fire on in the template, or at a higher severity. When the
+ * intent is AWS's default for a property the template leaves out, the rule's findings on the template (about leaving
+ * it out) say nothing of that intent, and the rule firing live at all makes the live value the less secure one.
  */
-export function compareRuleHits(drift: DriftContext, rule: { id: string; severity: Severity }, logicalId: string): SecurityComparison {
+export function compareRuleHits(drift: DriftContext, rule: { id: string; severity: Severity }, logicalId: string, intent: "template" | "aws-default" = "template"): SecurityComparison {
   const onResource = (hits: readonly Hit[] | undefined) => (hits ?? []).filter((hit) => hit.resource.logicalId === logicalId);
-  const templateHits = onResource(drift.hits.template.get(rule.id));
+  const templateHits = intent === "aws-default" ? [] : onResource(drift.hits.template.get(rule.id));
   const liveHits = onResource(drift.hits.live.get(rule.id));
   const templateSeverity = new Map<string, number>();
   for (const hit of templateHits) {
@@ -73,7 +75,7 @@ export function compareRuleHits(drift: DriftContext, rule: { id: string; severit
       liveLessSecure: true,
       reason: declared
         ? `the live value is the less secure one: ${rule.id} judges the live resource more severely than the template (${worse.severity ?? rule.severity}: ${worse.message})`
-        : `the live value is the less secure one: ${rule.id} fires on the live resource and not on the template (${worse.message})`,
+        : `the live value is the less secure one: ${rule.id} fires on the live resource and not on ${intent === "aws-default" ? "AWS's default" : "the template"} (${worse.message})`,
     };
   }
   const liveDetails = new Set(liveHits.map((hit) => hit.detail ?? ""));

@@ -1,30 +1,37 @@
-import { isSymbolic } from "../template/values.ts";
+import { display, isSymbolic, toEvidence, type Composite, type Symbol } from "../template/values.ts";
 import type { PolicyDocument, PolicyStatement, Principals } from "./policy-document.ts";
+
+/** A text of the policy: a string, or what the template leaves symbolic (a role's ARN, a parameter without default). */
+export type PolicyText = string | Symbol | Composite;
 
 /** A policy statement as plain, order-free data: equal for the template's and the live policy when they grant the same. */
 export interface ComparableStatement {
   sid?: string;
   effect: string;
-  actions?: string[];
-  notActions?: string[];
-  resources?: string[];
-  notResources?: string[];
-  principals?: Record<string, string[]>;
-  notPrincipals?: Record<string, string[]>;
-  conditions?: Record<string, Record<string, string[]>>;
+  actions?: PolicyText[];
+  notActions?: PolicyText[];
+  resources?: PolicyText[];
+  notResources?: PolicyText[];
+  principals?: Record<string, PolicyText[]>;
+  notPrincipals?: Record<string, PolicyText[]>;
+  conditions?: Record<string, Record<string, PolicyText[]>>;
 }
 
-class NotComparable extends Error {}
-
-function text(value: unknown): string {
-  if (isSymbolic(value)) throw new NotComparable();
-  if (typeof value === "string") return value;
+function text(value: unknown): PolicyText {
+  if (isSymbolic(value)) return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  throw new NotComparable();
+  return typeof value === "string" ? value : display(value);
 }
 
-function sortedTexts(values: readonly unknown[], normalise: (value: string) => string = (value) => value): string[] {
-  return [...new Set(values.map((value) => normalise(text(value))))].sort();
+/** Distinct and sorted; a symbolic value sorts by its name and stays symbolic, for drift to match against the live text. */
+function sortedTexts(values: readonly unknown[], normalise: (value: string) => string = (value) => value): PolicyText[] {
+  const byDisplay = new Map<string, PolicyText>();
+  for (const value of values) {
+    const item = text(value);
+    const normal = typeof item === "string" ? normalise(item) : item;
+    byDisplay.set(display(normal), normal);
+  }
+  return [...byDisplay].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
 }
 
 /** AWS stores a bare account id principal as the account root's ARN. */
@@ -32,8 +39,8 @@ function awsPrincipal(value: string): string {
   return /^\d{12}$/.test(value) ? `arn:aws:iam::${value}:root` : value;
 }
 
-function principals(value: Principals): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
+function principals(value: Principals): Record<string, PolicyText[]> {
+  const result: Record<string, PolicyText[]> = {};
   const aws = sortedTexts(value.anyone ? [...value.aws, "*"] : value.aws, awsPrincipal);
   if (aws.length > 0) result.AWS = aws;
   if (value.service.length > 0) result.Service = sortedTexts(value.service, (service) => service.toLowerCase());
@@ -42,10 +49,10 @@ function principals(value: Principals): Record<string, string[]> {
   return result;
 }
 
-function conditions(value: PolicyStatement["conditions"]): Record<string, Record<string, string[]>> {
-  const result: Record<string, Record<string, string[]>> = {};
+function conditions(value: PolicyStatement["conditions"]): Record<string, Record<string, PolicyText[]>> {
+  const result: Record<string, Record<string, PolicyText[]>> = {};
   for (const operator of Object.keys(value).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))) {
-    const block: Record<string, string[]> = {};
+    const block: Record<string, PolicyText[]> = {};
     for (const key of Object.keys(value[operator]!).sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))) {
       // Condition keys are case-insensitive; boolean values compare as IAM reads them.
       block[key.toLowerCase()] = sortedTexts(value[operator]![key]!, (item) => (/^(true|false)$/i.test(item) ? item.toLowerCase() : item));
@@ -70,17 +77,15 @@ function statement(value: PolicyStatement): ComparableStatement {
 }
 
 /**
- * The policy as sorted plain data without template paths, for drift: statement order, list order, action and
- * condition-key case and a bare account id for its root ARN make no difference. Undefined when the policy holds a
- * value the template cannot fix (a resource's ARN, a parameter without default): it cannot be compared, and an
- * unknown template value is never drift.
+ * The policy as sorted data without template paths, for drift: statement order, list order, action and condition-key
+ * case and a bare account id for its root ARN make no difference. A value the template leaves symbolic stays so: drift
+ * matches a resource's ARN against the live text in its place, and never reports one the template cannot fix.
  */
 export function comparablePolicy(policy: PolicyDocument | undefined): ComparableStatement[] | undefined {
   if (!policy) return undefined;
-  try {
-    return policy.statements.map(statement).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  } catch (error) {
-    if (error instanceof NotComparable) return undefined;
-    throw error;
-  }
+  return policy.statements
+    .map(statement)
+    .map((item) => ({ item, key: JSON.stringify(toEvidence(item)) }))
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map(({ item }) => item);
 }

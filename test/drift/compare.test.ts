@@ -37,6 +37,22 @@ describe("withPhysicalIds", () => {
   });
 });
 
+describe("withPhysicalIds and driftEqual on lists the views sorted by symbol names", () => {
+  const bucketRef = new ResourceRef("Bucket", "AWS::S3::Bucket", "name");
+  // As a view sorts a policy's resources: "arn:aws:s3:::${Bucket}/*" before "arn:aws:s3:::artifacts/*" ('$' < 'a').
+  const statements = [{ effect: "Allow", actions: ["s3:getobject"], resources: [new Composite(["arn:aws:s3:::", bucketRef, "/*"]), "arn:aws:s3:::artifacts/*"] }];
+  it("the physical ids may sort elsewhere: the list matches the live one in any order", () => {
+    const comparable = withPhysicalIds(statements, physicalIdOf);
+    assert.equal(driftEqual(comparable, [{ effect: "Allow", actions: ["s3:getobject"], resources: ["arn:aws:s3:::artifacts/*", "arn:aws:s3:::logs-bucket-live/*"] }]), true);
+  });
+  it("still finds a changed item, and plain lists keep their order", () => {
+    const comparable = withPhysicalIds(statements, physicalIdOf);
+    assert.equal(driftEqual(comparable, [{ effect: "Allow", actions: ["s3:getobject"], resources: ["arn:aws:s3:::artifacts/*", "arn:aws:s3:::other-bucket/*"] }]), false);
+    assert.equal(driftEqual(comparable, [{ effect: "Allow", actions: ["s3:*"], resources: ["arn:aws:s3:::artifacts/*", "arn:aws:s3:::logs-bucket-live/*"] }]), false);
+    assert.equal(driftEqual(withPhysicalIds(["b", "a"], physicalIdOf), ["a", "b"]), false);
+  });
+});
+
 describe("driftEqual", () => {
   it("compares plain data deeply; undefined equals an absent key and null", () => {
     assert.equal(driftEqual({ a: 1, b: [1, 2], c: undefined }, { a: 1, b: [1, 2] }), true);
@@ -60,6 +76,12 @@ describe("driftEqual", () => {
   it("a GetAtt matches any live value in its place, not a missing one", () => {
     assert.equal(driftEqual({ Principal: keyArn }, { Principal: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-live" }), true);
     assert.equal(driftEqual({ Principal: keyArn }, {}), false);
+    assert.equal(driftEqual(new ResourceAttribute("Key", "AWS::KMS::Key", "KeyId", "id"), "1234abcd-live"), true);
+  });
+  it("a GetAtt or Ref that returns an ARN matches only an ARN: a principal replaced by \"*\" is drift", () => {
+    assert.equal(driftEqual({ Principal: { AWS: [keyArn] } }, { Principal: { AWS: ["*"] } }), false);
+    assert.equal(driftEqual(new ResourceRef("Topic", "AWS::SNS::Topic", "arn"), "alerts"), false);
+    assert.equal(driftEqual(new ResourceRef("Topic", "AWS::SNS::Topic", "arn"), "arn:aws:sns:us-east-1:123456789012:alerts"), true);
   });
   it("a Sub with symbolic parts matches the strings its literal parts allow", () => {
     const resource = new Composite(["arn:aws:s3:::", new ResourceAttribute("Bucket", "AWS::S3::Bucket", "Arn", "arn"), "/AWSLogs/*"]);
@@ -72,7 +94,7 @@ describe("driftEqual", () => {
     const template = [keyArn, "arn:aws:iam::123456789012:root"];
     assert.equal(driftEqual(template, ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/admin"]), true);
     assert.equal(driftEqual(template, ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b"]), false);
-    assert.equal(driftEqual([keyArn, keyArn], ["x", "y"]), true);
+    assert.equal(driftEqual([keyArn, keyArn], ["arn:aws:kms:us-east-1:123456789012:key/x", "arn:aws:kms:us-east-1:123456789012:key/y"]), true);
     assert.equal(driftEqual([keyArn, "root"], ["root", "root", "x"]), false);
   });
   it("an Unknown is never a difference", () => {

@@ -1,3 +1,4 @@
+import { conditionUndecided } from "../../drift/conditions.ts";
 import type { ReadFailure } from "../../live/failures.ts";
 import type { StackResource } from "../../live/session.ts";
 import { defineRule, type Hit } from "../rule.ts";
@@ -51,8 +52,10 @@ export default defineRule({
     "A resource of the deployed template (its conditions as deployed) does not exist live: CloudFormation does not list " +
     "it, lists it as DELETE_COMPLETE or without a physical id, or its service answers that it does not exist. Someone " +
     "deleted it outside CloudFormation, so whatever it protected (a key, a trail, a security group, a backup) is no " +
-    "longer there: high. A resource whose live read failed otherwise (access denied, throttled, timeout, server error, " +
-    "a malformed answer) could not be judged by any rule: medium, naming the failure, so nothing fails silently.",
+    "longer there: high. A resource CloudFormation does not list whose condition reads a value the scan cannot know (a " +
+    "NoEcho parameter DescribeStacks masks) was most likely not created: not reported. A resource whose live read " +
+    "failed otherwise (access denied, throttled, timeout, server error, a malformed answer) could not be judged by any " +
+    "rule: medium, naming the failure, so nothing fails silently.",
   remediation:
     "Gone: recreate it by redeploying the stack (CloudFormation re-creates a resource deleted out of band only after it is " +
     "removed from and re-added to the template, or through drift-aware import), and find out who deleted it (CloudTrail). " +
@@ -72,6 +75,8 @@ export default defineRule({
     for (const resource of resolved.resources.values()) {
       const live = listed.get(resource.logicalId);
       if (!live) {
+        // Not created, as far as anyone can tell: the stack decided the condition on a value the scan cannot read.
+        if (typeof resource.raw.Condition === "string" && conditionUndecided(resolved, resource.raw.Condition)) continue;
         hits.push(listingFailures.length > 0 ? unreadableHit(resource, listingFailures) : goneHit(resource, "CloudFormation does not list it among the stack's resources"));
         continue;
       }

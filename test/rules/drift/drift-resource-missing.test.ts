@@ -99,3 +99,20 @@ test("judge-live reports it as drift findings located at the template line, with
   assert.equal(key.stack.name, "shop");
   assert.equal(key.title, rule.title);
 });
+
+test("a resource whose condition reads a masked NoEcho parameter is not gone when CloudFormation does not list it", () => {
+  const template = readFileSync(fixture(import.meta.url, "drift-resource-missing.masked-condition.yaml"), "utf8");
+  const masked = (resources: StackResource[]) => {
+    const stack = liveStack(resources, { parameters: { Environment: "prod" } });
+    stack.stack.maskedParameters = ["GitHubToken"];
+    return stack;
+  };
+  // Neither topic listed: the stack decided HasToken on the token it was given, the scan cannot; Alerts must be there.
+  assert.deepEqual(summary(rule.check(driftContext({ template, stack: masked([]) }))), ["Alerts high gone"]);
+  // Listed and deleted: gone whatever the condition.
+  const deleted = masked([...deployed(["Alerts", "AWS::SNS::Topic"], ["Mirror", "AWS::SNS::Topic"]), { logicalId: "Webhook", type: "AWS::SNS::Topic", physicalId: "webhook-live", status: "DELETE_COMPLETE" }]);
+  assert.deepEqual(summary(rule.check(driftContext({ template, stack: deleted }))), ["Webhook high gone"]);
+  // The same token given in the clear (not NoEcho): the condition is known, and an unlisted resource is gone.
+  const known = liveStack([], { parameters: { Environment: "prod", GitHubToken: "ghp_token" } });
+  assert.deepEqual(summary(rule.check(driftContext({ template, stack: known }))), ["Alerts high gone", "Mirror high gone", "Webhook high gone"]);
+});

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import type { LiveBucket } from "../../../shared/live/s3.ts";
 import rule from "../../../shared/rules/drift/drift-security-property.ts";
 import type { DriftProperty, Hit, RuleMetadata } from "../../../shared/rules/rule.ts";
+import s3PublicAccessRule from "../../../shared/rules/s3/s3-public-access-not-blocked.ts";
 import { booleanValue, isSymbolic, numberValue } from "../../../shared/template/values.ts";
+import { liveBucketView, s3BucketViews } from "../../../shared/views/s3-bucket.ts";
 import { defineView, resourcesOfType, type ResourceView } from "../../../shared/views/view.ts";
 import { fixture } from "../../helpers.ts";
 import { deployed, driftContext, liveStack, summary } from "./drift-context.ts";
@@ -164,4 +167,51 @@ test("a resource with several views of a kind is compared part by part, and the 
   assert.deepEqual(summary(hits), ["Database low test-db-settings/Setting/MultiAZ"]);
   assert.match(hits[0]!.message, /^Database \(MultiAZ\): Setting is false live but true in the template/);
   assert.deepEqual(hits[0]!.path, ["Resources", "Database", "Properties", "MultiAZ"]);
+});
+
+const bucketProperties = s3PublicAccessRule.drift!.map((property) => ({ rule: s3PublicAccessRule, property }));
+const allBlocked = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+
+function bucketDrift(defaultBucket: LiveBucket, partialBucket: LiveBucket, liveHits: Hit[] = []) {
+  return rule.check(
+    driftContext({
+      template: readFileSync(fixture(import.meta.url, "drift-security-property.aws-default.yaml"), "utf8"),
+      stack: liveStack(deployed(["DefaultBucket", "AWS::S3::Bucket"], ["PartialBucket", "AWS::S3::Bucket"])),
+      live: [[s3BucketViews, [liveBucketView(defaultBucket, "DefaultBucket", []), liveBucketView(partialBucket, "PartialBucket", [])]]],
+      properties: bucketProperties,
+      // The S3 rule fires on the template for both buckets: one declares no block, the other leaves three flags out.
+      hits: {
+        template: { [s3PublicAccessRule.id]: ["DefaultBucket", "PartialBucket"].map((logicalId) => ({ resource: { logicalId, type: "AWS::S3::Bucket" }, message: `${logicalId} does not block public access` })) },
+        live: { [s3PublicAccessRule.id]: liveHits },
+      },
+    }),
+  );
+}
+
+test("a bucket the template gives no public access block is meant to block it all, as S3 does by default", () => {
+  const partialAsDeployed: LiveBucket = { name: "partialbucket-live", publicAccessBlock: { ...allBlocked, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false } };
+  assert.deepEqual(bucketDrift({ name: "defaultbucket-live", publicAccessBlock: allBlocked }, partialAsDeployed), []);
+});
+
+test("a deleted default block is drift, high when the S3 rule fires live; a declared block's omitted flags stay off", () => {
+  const deletedHit: Hit = { resource: { logicalId: "DefaultBucket", type: "AWS::S3::Bucket" }, message: "DefaultBucket has no public access block configuration" };
+  const hits = bucketDrift({ name: "defaultbucket-live", publicAccessBlock: null }, { name: "partialbucket-live", publicAccessBlock: allBlocked }, [deletedHit]);
+  assert.deepEqual(summary(hits), [
+    ...["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"].map((flag) => `DefaultBucket high s3-public-access-not-blocked/PublicAccessBlockConfiguration.${flag}`),
+    ...["BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"].map((flag) => `PartialBucket low s3-public-access-not-blocked/PublicAccessBlockConfiguration.${flag}`),
+  ]);
+  const deleted = hits.find((hit) => hit.resource.logicalId === "DefaultBucket")!;
+  assert.match(deleted.message, /is false live but true by AWS's default \(the template does not set it; S3 blocks all public access on a bucket created since April 2023/);
+  assert.match(deleted.message, /s3-public-access-not-blocked fires on the live resource and not on AWS's default/);
+  assert.equal(deleted.evidence?.template, true);
+});
+
+test("a value Fn::If chose on a condition that reads a masked NoEcho parameter is not drift; chosen on a known value it is", () => {
+  const template = readFileSync(fixture(import.meta.url, "drift-security-property.masked-condition.yaml"), "utf8");
+  const live: [typeof testDbViews, TestDbView[]][] = [[testDbViews, [liveDb("Database", { multiAz: false, backupRetentionDays: 7 })]]];
+  const masked = liveStack(deployed(["Database", "AWS::RDS::DBInstance"]));
+  masked.stack.maskedParameters = ["ReplicationPassword"];
+  assert.deepEqual(rule.check(driftContext({ template, stack: masked, live, properties: PROPERTIES })), []);
+  const known = liveStack(deployed(["Database", "AWS::RDS::DBInstance"]), { parameters: { ReplicationPassword: "hunter2" } });
+  assert.deepEqual(summary(rule.check(driftContext({ template, stack: known, live, properties: PROPERTIES }))), ["Database low test-rds-single-az/MultiAZ"]);
 });
