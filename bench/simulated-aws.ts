@@ -49,6 +49,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
+  GetAccountAuthorizationDetailsCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand as GetIamPolicyCommand,
   GetPolicyVersionCommand,
@@ -182,6 +183,7 @@ const COMMANDS: Record<string, CommandClass[]> = {
     ListEntitiesForPolicyCommand,
     ListUsersCommand,
     ListAccessKeysCommand,
+    GetAccountAuthorizationDetailsCommand,
   ],
   rds: [DescribeDBInstancesCommand, DescribeDBClustersCommand],
   cloudtrail: [DescribeTrailsCommand, GetTrailStatusCommand, GetEventSelectorsCommand],
@@ -1319,6 +1321,55 @@ export class SimulatedAws {
         const { items, paging } = page([...this.principals.values()].filter((candidate) => candidate.kind === "user"));
         return ok({ Users: items.map((user) => ({ UserName: user.name, UserId: `AIDA${stableHex(user.arn).toUpperCase()}`, Arn: user.arn, Path: user.path, CreateDate: CREATED })), ...paging });
       }
+      case "GetAccountAuthorizationDetails": {
+        // Every entity of the kinds the Filter names, MaxItems of them (all kinds together) per page, as IAM pages them.
+        // The simulated account holds no AWS managed policies: AWSManagedPolicy adds nothing.
+        const filter = new Set(list(input.Filter).map(String));
+        const wanted = (kind: string) => filter.size === 0 || filter.has(kind);
+        const LISTS = { role: ["Role", "RoleDetailList", "RolePolicyList"], user: ["User", "UserDetailList", "UserPolicyList"], group: ["Group", "GroupDetailList", "GroupPolicyList"] } as const;
+        const entities: { list: string; detail: Record<string, unknown> }[] = [];
+        for (const candidate of this.principals.values()) {
+          const [filterName, listName, inlineName] = LISTS[candidate.kind];
+          if (!wanted(filterName)) continue;
+          entities.push({
+            list: listName,
+            detail: {
+              Path: candidate.path,
+              [`${filterName}Name`]: candidate.name,
+              [`${filterName}Id`]: `${candidate.kind === "role" ? "AROA" : candidate.kind === "user" ? "AIDA" : "AGPA"}${stableHex(candidate.arn).toUpperCase()}`,
+              Arn: candidate.arn,
+              CreateDate: CREATED,
+              ...(candidate.trust ? { AssumeRolePolicyDocument: encoded(candidate.trust) } : {}),
+              [inlineName]: [...candidate.inline].map(([name, document]) => ({ PolicyName: name, PolicyDocument: encoded(document) })),
+              AttachedManagedPolicies: candidate.attached.map((attached) => ({ PolicyName: attached.name, PolicyArn: attached.arn })),
+              ...(candidate.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: candidate.boundary } } : {}),
+            },
+          });
+        }
+        if (wanted("LocalManagedPolicy")) {
+          for (const managed of this.managedPolicies.values()) {
+            entities.push({
+              list: "Policies",
+              detail: {
+                PolicyName: managed.name,
+                PolicyId: `ANPA${stableHex(managed.arn).toUpperCase()}`,
+                Arn: managed.arn,
+                Path: managed.path,
+                DefaultVersionId: "v1",
+                AttachmentCount: managed.attachedTo.length,
+                PermissionsBoundaryUsageCount: managed.boundaryOf.length,
+                IsAttachable: true,
+                CreateDate: CREATED,
+                UpdateDate: CREATED,
+                PolicyVersionList: [{ Document: encoded(managed.document), VersionId: "v1", IsDefaultVersion: true, CreateDate: CREATED }],
+              },
+            });
+          }
+        }
+        const { items, paging } = page(entities);
+        const of = (listName: string) => items.filter((entity) => entity.list === listName).map((entity) => entity.detail);
+        return ok({ UserDetailList: of("UserDetailList"), GroupDetailList: of("GroupDetailList"), RoleDetailList: of("RoleDetailList"), Policies: of("Policies"), ...paging });
+      }
       case "ListAccessKeys": {
         if (!principal) return noSuch(`The user with name ${principalName} cannot be found.`);
         const { items, paging } = page(principal.accessKeys);
@@ -2247,6 +2298,21 @@ function arnOf(type: string | undefined, physical: string, context: Context): st
   }
 }
 
+/** "Db.MasterUserSecret.SecretArn" as the resource and its (possibly dotted) attribute. */
+function splitAttribute(text: string): [string, string | undefined] {
+  const dot = text.indexOf(".");
+  return dot < 0 ? [text, undefined] : [text.slice(0, dot), text.slice(dot + 1)];
+}
+
+/** What Fn::GetAtt returns: an ARN for every attribute AWS names *Arn (a table's stream, an RDS-managed secret), else the physical id. */
+function attributeValue(type: string | undefined, attribute: string, physical: string, context: Context): string {
+  if (attribute === "StreamArn") return `${arnOf(type, physical, context)}/stream/2024-01-01T00:00:00.000`;
+  if (attribute === "MasterUserSecret.SecretArn") {
+    return `arn:aws:secretsmanager:${context.region}:${context.account}:secret:rds!${type === "AWS::RDS::DBCluster" ? "cluster" : "db"}-${stableHex(physical, 8)}-${stableHex(`${physical}/secret`, 6)}`;
+  }
+  return attribute.endsWith("Arn") ? arnOf(type, physical, context) : physical;
+}
+
 /** What Ref AWS::NoValue leaves: the property (or list item) is dropped. */
 const NO_VALUE = Symbol("AWS::NoValue");
 
@@ -2307,16 +2373,15 @@ function resolve(value: unknown, context: Context): unknown {
         if (argument === "AWS::NoValue") return NO_VALUE;
         return context.listParameters.has(String(argument)) ? ref(String(argument)).split(",") : ref(String(argument));
       case "Fn::GetAtt": {
-        const [logicalId, attribute] = Array.isArray(argument) ? argument.map(String) : String(argument).split(".");
+        const [logicalId, attribute] = Array.isArray(argument) ? argument.map(String) : splitAttribute(String(argument));
         const physical = context.physical.get(logicalId ?? "") ?? `simulated-${logicalId}`;
-        if (attribute === "Arn" || attribute === "TopicArn") return arnOf(context.types.get(logicalId ?? ""), physical, context);
-        return physical;
+        return attributeValue(context.types.get(logicalId ?? ""), attribute ?? "", physical, context);
       }
       case "Fn::Sub": {
         const [text, variables] = Array.isArray(argument) ? [String(argument[0]), isRecord(argument[1]) ? argument[1] : {}] : [String(argument), {}];
         return text.replace(/\$\{([^}!]+)\}/g, (_, variable: string) => {
           if (variable in variables) return String(materialize((variables as Record<string, unknown>)[variable], context));
-          const [logicalId, attribute] = variable.split(".");
+          const [logicalId, attribute] = splitAttribute(variable);
           return attribute ? String(materialize({ "Fn::GetAtt": [logicalId, attribute] }, context)) : ref(variable);
         });
       }

@@ -1,4 +1,5 @@
 import {
+  GetAccountAuthorizationDetailsCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -77,6 +78,20 @@ const INLINE_POLICY_TYPES = ["AWS::IAM::Policy", "AWS::IAM::RolePolicy", "AWS::I
 
 const PRINCIPAL_CONCURRENCY = 8;
 const DOCUMENT_CONCURRENCY = 4;
+/**
+ * Above this many principals and customer managed policies to read, the scan reads the whole account's with
+ * GetAccountAuthorizationDetails instead. One by one, an entity costs 3 to 8 calls (GetRole, two listings, a call per
+ * inline document; GetPolicy, its version, its users): 25 of them are 100 to 200 calls, 3 to 8 s of IAM's assumed 20
+ * requests/s after its burst of 40. The details cost a call per 1,000 entities, but every entity of the account comes
+ * back with its documents, megabytes in an account of thousands of roles: a scan of one stack (a handful of
+ * principals) must not pay that; an account-wide scan gains.
+ */
+export const ACCOUNT_DETAILS_THRESHOLD = 25;
+/** The largest page GetAccountAuthorizationDetails hands out. */
+const ACCOUNT_DETAILS_PAGE = 1000;
+/** AWS managed policies are judged by name, their documents never read: the details leave them out (1,000+ policies with every version). */
+const ACCOUNT_DETAILS_FILTER = ["Role", "User", "Group", "LocalManagedPolicy"] as const;
+const DENIED = ["AccessDenied", "AccessDeniedException"];
 
 export type ParsedDocument = { ok: true; document: Record<string, unknown> } | { ok: false; problem: string };
 
@@ -191,6 +206,7 @@ export class IamReader implements ServiceReader {
     "iam:ListEntitiesForPolicy",
     "iam:ListUsers",
     "iam:ListAccessKeys",
+    "iam:GetAccountAuthorizationDetails",
   ] as const;
   static readonly resourceTypes = [...Object.keys(PRINCIPAL_TYPES), "AWS::IAM::ManagedPolicy", ...INLINE_POLICY_TYPES];
 
@@ -199,6 +215,9 @@ export class IamReader implements ServiceReader {
   private readonly requested = new Set<string>();
   private keys: LiveAccessKey[] | undefined;
   private accountLoaded = false;
+  /** The account's entities as GetAccountAuthorizationDetails described them, once read; each is handed out when asked for. */
+  private details: AccountDetails | undefined;
+  private detailsTried = false;
 
   constructor(private readonly session: LiveSession) {}
 
@@ -208,13 +227,17 @@ export class IamReader implements ServiceReader {
     for (const resource of resources) {
       if (resource.physicalId === undefined || resource.status === "DELETE_COMPLETE") continue;
       const kind = PRINCIPAL_TYPES[resource.type];
-      if (kind) principals.push({ kind, name: resource.physicalId });
-      else if (resource.type === "AWS::IAM::ManagedPolicy" && !this.requested.has(`policy:${resource.physicalId}`)) {
+      if (kind) {
+        if (!this.requested.has(principalKey(kind, resource.physicalId))) principals.push({ kind, name: resource.physicalId });
+      } else if (resource.type === "AWS::IAM::ManagedPolicy" && !this.requested.has(`policy:${resource.physicalId}`)) {
         this.requested.add(`policy:${resource.physicalId}`);
         policies.push(resource.physicalId);
       }
     }
-    await Promise.all([this.loadPrincipals(principals), inParallel(policies, PRINCIPAL_CONCURRENCY, (arn) => this.loadManagedPolicy(arn))]);
+    if (new Set(principals.map((principal) => principalKey(principal.kind, principal.name))).size + policies.length > ACCOUNT_DETAILS_THRESHOLD) await this.readAccountDetails();
+    const described = this.details;
+    const unread = described ? policies.filter((arn) => !this.takeDescribedPolicy(described, arn)) : policies;
+    await Promise.all([this.loadPrincipals(principals), inParallel(unread, PRINCIPAL_CONCURRENCY, (arn) => this.loadManagedPolicy(arn))]);
   }
 
   /**
@@ -227,7 +250,11 @@ export class IamReader implements ServiceReader {
       const key = principalKey(principal.kind, principal.name);
       if (this.requested.has(key)) continue;
       this.requested.add(key);
-      fresh.push(principal);
+      // What the account's details described completely needs no call; anything else (absent from them: gone, or
+      // created since) is read one by one, which records why it cannot be read.
+      const described = this.details?.principals.get(key);
+      if (described) this.principals.set(key, described);
+      else fresh.push(principal);
     }
     await inParallel(fresh, PRINCIPAL_CONCURRENCY, (principal) => this.loadPrincipal(principal.kind, principal.name));
   }
@@ -299,6 +326,48 @@ export class IamReader implements ServiceReader {
 
   private client(): IAMClient {
     return this.session.client(IAMClient);
+  }
+
+  /**
+   * Every role, user, group and customer managed policy of the account, in pages of 1,000 (GetAccountAuthorizationDetails),
+   * once per scan. An entity described incompletely is left out, to be read one by one like one the details do not hold.
+   * When the details cannot be read (AccessDenied: deployments older than this read lack the action) every entity is
+   * read one by one, with a note.
+   */
+  private async readAccountDetails(): Promise<void> {
+    if (this.detailsTried) return;
+    this.detailsTried = true;
+    let denied = false;
+    const pages = await this.session.paginate(
+      "iam",
+      "GetAccountAuthorizationDetails",
+      async (marker) => {
+        try {
+          return await this.client().send(new GetAccountAuthorizationDetailsCommand({ Filter: [...ACCOUNT_DETAILS_FILTER], MaxItems: ACCOUNT_DETAILS_PAGE, ...(marker ? { Marker: marker } : {}) }));
+        } catch (error) {
+          denied = DENIED.includes((error as { name?: string } | undefined)?.name ?? "");
+          throw error;
+        }
+      },
+      nextMarker,
+      { absentOn: DENIED },
+    );
+    if (!pages) {
+      this.session.notes.push(
+        denied
+          ? "IAM: iam:GetAccountAuthorizationDetails is not allowed (the scanning role predates it): roles, users, groups and managed policies were read one by one, which is slower; add the action to the role"
+          : "IAM: the account's authorization details could not be read (see the errors): roles, users, groups and managed policies were read one by one",
+      );
+      return;
+    }
+    this.details = describedAccount(pages);
+  }
+
+  /** Takes the customer managed policy from the account's details; false when they do not describe it completely. */
+  private takeDescribedPolicy(details: AccountDetails, arn: string): boolean {
+    const policy = details.policies.get(arn);
+    if (policy) this.managedPolicies.set(arn, policy);
+    return policy !== undefined;
   }
 
   private async loadPrincipal(kind: IamPrincipalKind, name: string): Promise<void> {
@@ -458,6 +527,101 @@ export class IamReader implements ServiceReader {
     }
     return entities;
   }
+}
+
+interface AccountDetails {
+  /** By principalKey. */
+  principals: Map<string, LivePrincipal>;
+  /** By ARN; only policies whose users the details account for (their counts agree with the principals described). */
+  policies: Map<string, LiveManagedPolicy>;
+}
+
+const DETAIL_LISTS: { kind: IamPrincipalKind; list: string; nameKey: string; inlineKey: string }[] = [
+  { kind: "role", list: "RoleDetailList", nameKey: "RoleName", inlineKey: "RolePolicyList" },
+  { kind: "user", list: "UserDetailList", nameKey: "UserName", inlineKey: "UserPolicyList" },
+  { kind: "group", list: "GroupDetailList", nameKey: "GroupName", inlineKey: "GroupPolicyList" },
+];
+
+/**
+ * The principals and customer managed policies GetAccountAuthorizationDetails described, as the one-by-one reads would
+ * have built them. An entry with anything missing or unreadable is left out (its own reads say what is wrong with it);
+ * a policy's users are derived from the principals' attachments and boundaries, so only when the counts IAM gives
+ * for the policy match what the principals say.
+ */
+function describedAccount(pages: readonly object[]): AccountDetails {
+  const principals = new Map<string, LivePrincipal>();
+  const usedBy = new Map<string, { attachedTo: PolicyEntity[]; boundaryOf: PolicyEntity[] }>();
+  const usesOf = (arn: string) => usedBy.get(arn) ?? usedBy.set(arn, { attachedTo: [], boundaryOf: [] }).get(arn)!;
+  for (const { kind, list, nameKey, inlineKey } of DETAIL_LISTS) {
+    for (const page of pages as readonly Record<string, unknown>[]) {
+      const entries: unknown = page[list];
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        const principal = describedPrincipal(kind, entry, nameKey, inlineKey);
+        if (!principal) continue;
+        principals.set(principalKey(kind, principal.name), principal);
+        for (const policy of principal.attachedPolicies!) usesOf(policy.arn).attachedTo.push({ kind, name: principal.name });
+        if (principal.permissionsBoundaryArn) usesOf(principal.permissionsBoundaryArn).boundaryOf.push({ kind, name: principal.name });
+      }
+    }
+  }
+  const policies = new Map<string, LiveManagedPolicy>();
+  for (const page of pages as readonly { Policies?: unknown }[]) {
+    const entries: unknown = page.Policies;
+    if (!Array.isArray(entries)) continue;
+    for (const entry of entries) {
+      if (!isRecord(entry) || typeof entry.Arn !== "string" || typeof entry.AttachmentCount !== "number") continue;
+      // No boundary count reads as "nobody's boundary", as GetPolicy's does one by one (moto sends none).
+      const boundaryCount: unknown = entry.PermissionsBoundaryUsageCount;
+      if (boundaryCount !== undefined && typeof boundaryCount !== "number") continue;
+      const versions: unknown = entry.PolicyVersionList;
+      const current = Array.isArray(versions) ? versions.find((version) => isRecord(version) && version.VersionId === entry.DefaultVersionId && version.IsDefaultVersion === true) : undefined;
+      const parsed = isRecord(current) ? parsePolicyDocumentText(current.Document) : undefined;
+      const uses = usedBy.get(entry.Arn) ?? { attachedTo: [], boundaryOf: [] };
+      // A principal left out above (described incompletely) would be missing from the policy's users.
+      if (!parsed?.ok || uses.attachedTo.length !== entry.AttachmentCount || (boundaryCount !== undefined && uses.boundaryOf.length !== boundaryCount)) continue;
+      const name = typeof entry.PolicyName === "string" ? entry.PolicyName : entry.Arn.split("/").pop()!;
+      policies.set(entry.Arn, { arn: entry.Arn, name, document: parsed.document, attachedTo: uses.attachedTo, boundaryOf: boundaryCount === undefined ? [] : uses.boundaryOf });
+    }
+  }
+  return { principals, policies };
+}
+
+/** A role, user or group of the details, complete, or undefined. */
+function describedPrincipal(kind: IamPrincipalKind, entry: unknown, nameKey: string, inlineKey: string): LivePrincipal | undefined {
+  if (!isRecord(entry) || typeof entry[nameKey] !== "string") return undefined;
+  const principal: LivePrincipal = { kind, name: entry[nameKey] };
+  if (kind !== "group") {
+    // One by one, a group is never asked for its ARN (ListGroupPolicies and ListAttachedGroupPolicies say all that is judged).
+    if (typeof entry.Arn === "string") principal.arn = entry.Arn;
+    const boundary = entry.PermissionsBoundary;
+    if (boundary !== undefined) {
+      if (!isRecord(boundary) || typeof boundary.PermissionsBoundaryArn !== "string") return undefined;
+      if (boundary.PermissionsBoundaryArn !== "") principal.permissionsBoundaryArn = boundary.PermissionsBoundaryArn;
+    }
+  }
+  if (kind === "role") {
+    const trust = parsePolicyDocumentText(entry.AssumeRolePolicyDocument);
+    if (!trust.ok) return undefined;
+    principal.trustPolicy = trust.document;
+  }
+  const inline: unknown = entry[inlineKey];
+  const attached: unknown = entry.AttachedManagedPolicies;
+  if (!Array.isArray(inline) || !Array.isArray(attached)) return undefined;
+  const documents = new Map<string, Record<string, unknown> | undefined>();
+  for (const policy of inline) {
+    const parsed = isRecord(policy) && typeof policy.PolicyName === "string" ? parsePolicyDocumentText(policy.PolicyDocument) : undefined;
+    if (!parsed?.ok) return undefined;
+    documents.set(policy.PolicyName as string, parsed.document);
+  }
+  const attachedPolicies: { name: string; arn: string }[] = [];
+  for (const policy of attached) {
+    if (!isRecord(policy) || typeof policy.PolicyArn !== "string") return undefined;
+    attachedPolicies.push({ name: typeof policy.PolicyName === "string" ? policy.PolicyName : policy.PolicyArn.split("/").pop()!, arn: policy.PolicyArn });
+  }
+  principal.inlinePolicies = documents;
+  principal.attachedPolicies = attachedPolicies;
+  return principal;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  CreatePolicyVersionCommand,
+  CreateRoleCommand,
   CreateUserCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -21,13 +29,15 @@ import {
   ListRolePoliciesCommand,
   ListUserPoliciesCommand,
   ListUsersCommand,
+  PutGroupPolicyCommand,
   PutRolePolicyCommand,
+  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { CloudFormationClient, CreateStackCommand, ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { attachDeployedTemplate, judgeLiveAccount, judgeLiveStack } from "../../shared/judge-live.ts";
-import { IamReader, parsePolicyDocumentText } from "../../shared/live/iam.ts";
+import { ACCOUNT_DETAILS_THRESHOLD, IamReader, parsePolicyDocumentText, type IamPrincipalKind } from "../../shared/live/iam.ts";
 import { LiveSession, type StackResource } from "../../shared/live/session.ts";
 import driftSecurityProperty from "../../shared/rules/drift/drift-security-property.ts";
 import { IAM_RULES } from "../../shared/rules/iam/index.ts";
@@ -66,6 +76,8 @@ interface FakeIam {
   groups: Record<string, FakePrincipal>;
   policies: Record<string, { document: string; attachedTo: { kind: "role" | "user" | "group"; name: string }[]; boundaryOf?: { kind: "role" | "user"; name: string }[] }>;
   keys?: Record<string, { id: string; status: string; created: Date }[]>;
+  /** Roles GetAccountAuthorizationDetails describes without their AttachedManagedPolicies. */
+  describedWithoutAttachments?: string[];
 }
 
 const PAGE = 2;
@@ -142,6 +154,30 @@ function serveIam(iam: AwsClientStub<IAMClient>, state: FakeIam): void {
       PolicyGroups: entities.filter((entity) => entity.kind === "group").map((entity) => ({ GroupName: entity.name })),
       IsTruncated: false,
     };
+  });
+  iam.on(GetAccountAuthorizationDetailsCommand).callsFake(async (input: { Filter?: string[]; Marker?: string; MaxItems?: number }) => {
+    assert.deepEqual(input.Filter, ["Role", "User", "Group", "LocalManagedPolicy"], "AWS managed policies are never asked for");
+    const arnOf = (kind: string, name: string) => `arn:aws:iam::${HAND_ACCOUNT}:${kind}/${name}`;
+    const inline = (principal: FakePrincipal) => Object.entries(principal.inline).map(([PolicyName, PolicyDocument]) => ({ PolicyName, PolicyDocument }));
+    const attached = (principal: FakePrincipal) => principal.attached.map((arn) => ({ PolicyArn: arn, PolicyName: arn.split("/").pop() }));
+    const boundary = (principal: FakePrincipal) => (principal.boundary ? { PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: principal.boundary } } : {});
+    const entities = [
+      ...Object.entries(state.roles).map(([name, role]) => ({
+        RoleDetailList: { RoleName: name, Arn: arnOf("role", name), Path: "/", RoleId: "AROA", AssumeRolePolicyDocument: role.trust ?? encode(lambdaTrust), RolePolicyList: inline(role), ...(state.describedWithoutAttachments?.includes(name) ? {} : { AttachedManagedPolicies: attached(role) }), ...boundary(role) },
+      })),
+      ...Object.entries(state.users).map(([name, user]) => ({ UserDetailList: { UserName: name, Arn: arnOf("user", name), Path: "/", UserPolicyList: inline(user), AttachedManagedPolicies: attached(user), GroupList: [], ...boundary(user) } })),
+      ...Object.entries(state.groups).map(([name, group]) => ({ GroupDetailList: { GroupName: name, Arn: arnOf("group", name), Path: "/", GroupPolicyList: inline(group), AttachedManagedPolicies: attached(group) } })),
+      ...Object.entries(state.policies).map(([arn, policy]) => ({
+        Policies: {
+          Arn: arn, PolicyName: arn.split("/").pop(), DefaultVersionId: "v3", AttachmentCount: policy.attachedTo.length, PermissionsBoundaryUsageCount: policy.boundaryOf?.length ?? 0,
+          PolicyVersionList: [{ VersionId: "v2", IsDefaultVersion: false, Document: encode(doc()) }, { VersionId: "v3", IsDefaultVersion: true, Document: policy.document }],
+        },
+      })),
+    ];
+    // IAM fills each page with up to MaxItems entities of every kind; the fake pages them by the same PAGE as the listings.
+    const page = paged(entities, input.Marker);
+    const of = (key: string) => page.items.flatMap((entity) => Object.entries(entity).filter(([entityKey]) => entityKey === key).map(([, value]) => value));
+    return { RoleDetailList: of("RoleDetailList"), UserDetailList: of("UserDetailList"), GroupDetailList: of("GroupDetailList"), Policies: of("Policies"), IsTruncated: page.IsTruncated, Marker: page.Marker };
   });
   iam.on(ListUsersCommand).callsFake(async (input: { Marker?: string }) => {
     const page = paged(Object.keys(state.keys ?? {}), input.Marker);
@@ -301,6 +337,45 @@ function deployed(): FakeIam {
     },
   };
 }
+
+const PRINCIPAL_KINDS: Record<string, IamPrincipalKind> = { "AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group" };
+
+/** Roles of the account's other stacks: with STACK_RESOURCES, more principals and policies than ACCOUNT_DETAILS_THRESHOLD. */
+const WORKERS: StackResource[] = Array.from({ length: ACCOUNT_DETAILS_THRESHOLD - 6 }, (_, index) => resource(`Worker${index}`, "AWS::IAM::Role", `worker-${index}`));
+
+function withWorkers(state: FakeIam): FakeIam {
+  for (const worker of WORKERS) state.roles[worker.physicalId!] = { inline: { Work: encode(doc(statement("sqs:ReceiveMessage", `arn:aws:sqs:eu-west-1:111122223333:${worker.physicalId}`))) }, attached: [SHARED_ARN] };
+  state.policies[SHARED_ARN]!.attachedTo.push(...WORKERS.map((worker) => ({ kind: "role" as const, name: worker.physicalId! })));
+  return state;
+}
+
+/**
+ * Reads the stack and the workers as an account-wide scan does (one load of every resource, then the stack's own
+ * principals), or, `oneByOne`, in loads small enough to stay under the threshold; returns what the stack's views see.
+ */
+async function readAccount(oneByOne: boolean) {
+  const session = new LiveSession({ region: REGION });
+  const reader = session.reader(IamReader);
+  if (oneByOne) {
+    await reader.load(STACK_RESOURCES);
+    await reader.load(WORKERS);
+  } else await reader.load([...STACK_RESOURCES, ...WORKERS]);
+  const stack = handStack(session, STACK_RESOURCES);
+  attachDeployedTemplate(stack, parseTemplate(TEMPLATE));
+  await reader.loadStack(stack);
+  const names = [...STACK_RESOURCES, ...WORKERS, resource("Existing", "AWS::IAM::Role", "existing-role")];
+  return {
+    session,
+    read: {
+      principals: names.filter((entry) => entry.type in PRINCIPAL_KINDS).map((entry) => reader.principal(PRINCIPAL_KINDS[entry.type]!, entry.physicalId!)),
+      policies: [SHARED_ARN, BOUNDARY_ARN, MFA_ARN].map((arn) => reader.managedPolicy(arn)),
+    },
+    views: { principals: iamPrincipalViews.fromLive!(stack), policies: iamPolicyViews.fromLive!(stack) },
+    findings: judgeLiveStack(stack, parseTemplate(TEMPLATE), { rules: [...IAM_RULES, driftSecurityProperty] }).findings,
+  };
+}
+
+const sortedFailures = (session: LiveSession) => session.failures.map((failure) => `${failure.operation} ${failure.kind} ${failure.target} ${failure.message}`).sort();
 
 describe("parsePolicyDocumentText", () => {
   it("reads URL-encoded JSON and plain JSON, and says what else came back", () => {
@@ -465,6 +540,72 @@ describe("IamReader against a mocked IAM", () => {
     assert.ok(result.findings.some((finding) => finding.ruleId === "iam-policy-wildcard-action" && finding.resource.logicalId === "Buckets" && finding.source === "live"));
   });
 
+  it("reads an account-wide scan's principals and policies with GetAccountAuthorizationDetails: the same reads, views and findings as one by one", async () => {
+    serveIam(iam, withWorkers(deployed()));
+    const oneByOne = await readAccount(true);
+    const detailed = await readAccount(false);
+    assert.deepEqual(oneByOne.session.failures, []);
+    assert.deepEqual(detailed.session.failures, []);
+    assert.equal(oneByOne.session.calls.get("iam:GetAccountAuthorizationDetails"), undefined, "loads under the threshold read one by one");
+    // 22 roles, a user, a group and 3 policies, two per page; existing-role (read by loadStack) is among them.
+    assert.deepEqual(Object.fromEntries(detailed.session.calls), { "iam:GetAccountAuthorizationDetails": 14 });
+    assert.ok(oneByOne.session.callCount("iam") > 100);
+    assert.deepEqual(detailed.read, oneByOne.read);
+    assert.ok(detailed.read.principals.every((principal) => principal !== undefined) && detailed.read.policies.every((policy) => policy !== undefined));
+    assert.deepEqual(detailed.views, oneByOne.views);
+    assert.deepEqual(detailed.findings, oneByOne.findings);
+    assert.ok(detailed.findings.some((finding) => finding.ruleId === "iam-policy-wildcard-action" && finding.resource.logicalId === "AppRole"), "the out-of-band wildcard is judged from the details");
+  });
+
+  it("falls back to one by one, with a note and no error, when GetAccountAuthorizationDetails is denied", async () => {
+    serveIam(iam, withWorkers(deployed()));
+    const oneByOne = await readAccount(true);
+    iam.on(GetAccountAuthorizationDetailsCommand).rejects(awsError("AccessDenied", 403, "User is not authorized to perform: iam:GetAccountAuthorizationDetails"));
+    const denied = await readAccount(false);
+    assert.deepEqual(denied.session.failures, []);
+    assert.equal(denied.session.notes.length, 1);
+    assert.match(denied.session.notes[0]!, /GetAccountAuthorizationDetails is not allowed .* read one by one/);
+    assert.equal(denied.session.calls.get("iam:GetAccountAuthorizationDetails"), 1, "asked once per scan");
+    assert.equal(denied.session.calls.get("iam:GetRole"), 22);
+    assert.deepEqual(denied.read, oneByOne.read);
+    assert.deepEqual(denied.views, oneByOne.views);
+    assert.deepEqual(denied.findings, oneByOne.findings);
+  });
+
+  it("reads one by one what the details describe badly, recording the same failures as one by one", async () => {
+    const state = withWorkers(deployed());
+    state.roles["app-role"]!.inline.Queue = "{'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Action': '*', 'Resource': '*'}]}";
+    state.policies[MFA_ARN]!.document = "{'Statement': True}";
+    serveIam(iam, state);
+    const oneByOne = await readAccount(true);
+    const detailed = await readAccount(false);
+    assert.deepEqual(sortedFailures(oneByOne.session), [
+      `GetPolicyVersion malformed-response ${MFA_ARN} GetPolicyVersion returned version v3 of policy ${MFA_ARN} as Python repr text (single quotes, True/False), not JSON: it is not judged`,
+      "GetRolePolicy malformed-response app-role GetRolePolicy returned the inline policy Queue of role app-role as Python repr text (single quotes, True/False), not JSON: that policy is not judged",
+    ]);
+    assert.deepEqual(sortedFailures(detailed.session), sortedFailures(oneByOne.session));
+    const calls = Object.fromEntries(detailed.session.calls);
+    // app-role and the MFA policy are read one by one, and so are Shared and Boundary, which app-role uses: without it the details account for one use too few.
+    assert.deepEqual([calls["iam:GetRole"], calls["iam:GetRolePolicy"], calls["iam:GetPolicy"], calls["iam:GetUser"]], [1, 3, 3, undefined]);
+    assert.deepEqual(detailed.read, oneByOne.read);
+    assert.deepEqual(detailed.views, oneByOne.views);
+    assert.deepEqual(detailed.findings, oneByOne.findings);
+  });
+
+  it("derives a managed policy's users from the details only when IAM's counts agree", async () => {
+    const state = withWorkers(deployed());
+    state.describedWithoutAttachments = ["worker-0"];
+    serveIam(iam, state);
+    const oneByOne = await readAccount(true);
+    const detailed = await readAccount(false);
+    assert.deepEqual(detailed.session.failures, []);
+    const calls = Object.fromEntries(detailed.session.calls);
+    // worker-0 is read one by one; Shared, attached to it, is too: the other principals account for one use too few.
+    assert.deepEqual([calls["iam:GetRole"], calls["iam:GetPolicy"], calls["iam:ListEntitiesForPolicy"]], [1, 1, 1]);
+    assert.deepEqual(detailed.read, oneByOne.read);
+    assert.deepEqual(detailed.views, oneByOne.views);
+  });
+
   it("reads every user's access keys account-wide and flags active keys older than 90 days by the session's clock", async () => {
     const now = new Date("2026-06-30T12:00:00Z");
     const daysAgo = (days: number) => new Date(now.getTime() - days * 24 * 60 * 60 * 1000);
@@ -570,5 +711,86 @@ describe("IamReader against moto", () => {
 
     const stale = judgeLiveAccount(handAccount(session), { rules: IAM_RULES }).findings.map((finding) => `${finding.resource.logicalId}`);
     assert.deepEqual(stale, ["old-timer"], "old-timer's active key is 120 days old by the session's clock; the inactive one is no finding");
+  });
+
+  it("reads an account's roles, users, groups and managed policies with GetAccountAuthorizationDetails as one by one", async (t) => {
+    const server = moto.need(t);
+    if (!server) return;
+    await server.reset();
+    const client = new IAMClient(motoClientConfig(server.endpoint));
+    const policyDocument = (action: string, resourceArn = "*") => JSON.stringify(doc(statement(action, resourceArn)));
+    const created: StackResource[] = [];
+    const managed = async (name: string, action: string) => {
+      const policy = await client.send(new CreatePolicyCommand({ PolicyName: name, PolicyDocument: policyDocument("s3:GetObject") }));
+      // The default version is the second: the first must not be what is judged.
+      await client.send(new CreatePolicyVersionCommand({ PolicyArn: policy.Policy!.Arn!, PolicyDocument: policyDocument(action), SetAsDefault: true }));
+      created.push(resource(name, "AWS::IAM::ManagedPolicy", policy.Policy!.Arn!));
+      return policy.Policy!.Arn!;
+    };
+    const shared = await managed("shared", "sqs:ReceiveMessage");
+    const admin = await managed("everything", "*");
+    const boundary = await managed("boundary", "s3:*");
+    for (let index = 0; index < 20; index++) {
+      const name = `moto-worker-${index}`;
+      await client.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(lambdaTrust), ...(index === 0 ? { PermissionsBoundary: boundary } : {}) }));
+      await client.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "work", PolicyDocument: policyDocument(index === 1 ? "sqs:*" : "sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:jobs") }));
+      await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: index === 2 ? admin : shared }));
+      if (index === 3) await client.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }));
+      created.push(resource(`Worker${index}`, "AWS::IAM::Role", name));
+    }
+    for (const name of ["moto-ops", "moto-auditors"]) {
+      await client.send(new CreateGroupCommand({ GroupName: name }));
+      await client.send(new PutGroupPolicyCommand({ GroupName: name, PolicyName: "logs", PolicyDocument: policyDocument(name === "moto-ops" ? "logs:*" : "logs:GetLogEvents") }));
+      await client.send(new AttachGroupPolicyCommand({ GroupName: name, PolicyArn: shared }));
+      created.push(resource(name, "AWS::IAM::Group", name));
+    }
+    for (const name of ["moto-alice", "moto-bob", "moto-carol"]) {
+      await client.send(new CreateUserCommand({ UserName: name }));
+      await client.send(new PutUserPolicyCommand({ UserName: name, PolicyName: "own", PolicyDocument: policyDocument("s3:GetObject", `arn:aws:s3:::${name}/*`) }));
+      await client.send(new AddUserToGroupCommand({ UserName: name, GroupName: "moto-ops" }));
+      if (name === "moto-bob") await client.send(new AttachUserPolicyCommand({ UserName: name, PolicyArn: admin }));
+      created.push(resource(name, "AWS::IAM::User", name));
+    }
+    assert.ok(created.length > ACCOUNT_DETAILS_THRESHOLD);
+
+    const read = async (oneByOne: boolean) => {
+      const session = new LiveSession({ region: MOTO_REGION, endpointUrl: server.endpoint });
+      const reader = session.reader(IamReader);
+      if (oneByOne) for (let start = 0; start < created.length; start += ACCOUNT_DETAILS_THRESHOLD) await reader.load(created.slice(start, start + ACCOUNT_DETAILS_THRESHOLD));
+      else await reader.load(created);
+      const stack = { ...handStack(session, created, "iam-account"), stack: { ...handStack(session, created, "iam-account").stack, account: MOTO_ACCOUNT, region: MOTO_REGION } };
+      const kinds: Record<string, IamPrincipalKind> = PRINCIPAL_KINDS;
+      // moto lists attachments and a policy's users in one order one by one and in another in the details.
+      const sorted = <T>(items: readonly T[] | undefined, key: (item: T) => string) => items && [...items].sort((first, second) => key(first).localeCompare(key(second)));
+      return {
+        session,
+        principals: created.filter((entry) => entry.type in kinds).map((entry) => {
+          const principal = reader.principal(kinds[entry.type]!, entry.physicalId!);
+          return principal && { ...principal, attachedPolicies: sorted(principal.attachedPolicies, (entry) => entry.arn) };
+        }),
+        policies: [shared, admin, boundary].map((arn) => {
+          const policy = reader.managedPolicy(arn);
+          return policy && { ...policy, attachedTo: sorted(policy.attachedTo, (entry) => `${entry.kind} ${entry.name}`), boundaryOf: sorted(policy.boundaryOf, (entry) => `${entry.kind} ${entry.name}`) };
+        }),
+        views: {
+          principals: iamPrincipalViews.fromLive!(stack).map((view) => ({ ...view, managedPolicyArns: sorted(view.managedPolicyArns, (entry) => String(entry.arn)) })),
+          policies: iamPolicyViews.fromLive!(stack).map((view) => ({ ...view, attachedTo: sorted(view.attachedTo, (entry) => `${entry.kind} ${entry.name}`), boundaryOf: sorted(view.boundaryOf, (entry) => `${entry.kind} ${entry.name}`) })),
+        },
+        findings: judgeLiveStack(stack, undefined, { rules: IAM_RULES }).findings,
+      };
+    };
+    const oneByOne = await read(true);
+    const detailed = await read(false);
+    assert.deepEqual(oneByOne.session.failures, []);
+    assert.deepEqual(detailed.session.failures, []);
+    assert.deepEqual(Object.fromEntries(detailed.session.calls), { "iam:GetAccountAuthorizationDetails": 1 }, "moto describes every entity completely");
+    assert.ok(oneByOne.session.callCount("iam") > 100);
+    assert.deepEqual(detailed.principals, oneByOne.principals);
+    assert.deepEqual(detailed.policies, oneByOne.policies);
+    assert.deepEqual(detailed.policies.map((policy) => policy?.attachedTo?.length), [21, 2, 0]);
+    assert.deepEqual(detailed.views, oneByOne.views);
+    assert.deepEqual(detailed.findings, oneByOne.findings);
+    const summary = detailed.findings.filter((finding) => finding.source === "live").map((finding) => `${finding.ruleId} ${finding.resource.logicalId}`).sort();
+    assert.ok(summary.includes("iam-policy-wildcard-action Worker1") && summary.includes("iam-role-broad-managed-policy Worker3"), summary.join("\n"));
   });
 });

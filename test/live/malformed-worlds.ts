@@ -9,6 +9,7 @@ import { ApiGatewayV2Client, GetApiCommand, GetStagesCommand as GetV2StagesComma
 import { CloudFrontClient, GetDistributionConfigCommand, ListDistributionsByWebACLIdCommand } from "@aws-sdk/client-cloudfront";
 import { DescribeListenersCommand, DescribeLoadBalancersCommand, DescribeRulesCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import {
+  GetAccountAuthorizationDetailsCommand,
   GetGroupPolicyCommand,
   GetPolicyCommand as GetIamPolicyCommand,
   GetPolicyVersionCommand,
@@ -66,7 +67,7 @@ import { SnsReader } from "../../shared/live/sns.ts";
 import { ApiGatewayReader } from "../../shared/live/apigateway.ts";
 import { CloudFrontReader } from "../../shared/live/cloudfront.ts";
 import { Elbv2Reader } from "../../shared/live/elbv2.ts";
-import { IamReader } from "../../shared/live/iam.ts";
+import { ACCOUNT_DETAILS_THRESHOLD, IamReader } from "../../shared/live/iam.ts";
 import { Wafv2Reader } from "../../shared/live/wafv2.ts";
 import { HAND_ACCOUNT, stackArn } from "./hand-stack.ts";
 
@@ -474,7 +475,11 @@ const INLINE_POLICIES: Record<string, { name: string; document: keyof typeof IAM
   "app-User-1": { name: "Queue", document: "userInline" },
   "app-Group-1": { name: "Logs", document: "groupInline" },
 };
+/** Roles without policies of their own that take the world over the threshold at which IAM is read with GetAccountAuthorizationDetails. */
+const IAM_WORKERS = Array.from({ length: ACCOUNT_DETAILS_THRESHOLD - 4 }, (_, index) => `app-Worker${index}-1`);
+const isWorker = (principal: unknown) => IAM_WORKERS.includes(String(principal));
 const inlineAnswer = (principal: unknown) => {
+  if (isWorker(principal)) return { PolicyNames: [], IsTruncated: false };
   const inline = INLINE_POLICIES[String(principal)] ?? INLINE_POLICIES["app-Role-1"]!;
   return { PolicyNames: [inline.name], IsTruncated: false };
 };
@@ -482,7 +487,53 @@ const inlineDocumentAnswer = (key: string) => (input: Record<string, unknown>) =
   const inline = INLINE_POLICIES[String(input[key])] ?? INLINE_POLICIES["app-Role-1"]!;
   return { [key]: String(input[key] ?? "app-Role-1"), PolicyName: inline.name, PolicyDocument: iamDocument(inline.document) };
 };
-const attachedAnswer = () => ({ AttachedPolicies: [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }], IsTruncated: false });
+const attachedAnswer = (input: Record<string, unknown>) => ({ AttachedPolicies: isWorker(input.RoleName) ? [] : [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }], IsTruncated: false });
+const READ_ALL_ATTACHED = [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }];
+const roleIdentity = (name: string) => ({
+  Path: "/",
+  RoleName: name,
+  RoleId: isWorker(name) ? `AROAWORKER${IAM_WORKERS.indexOf(name)}` : "AROAEXAMPLE",
+  Arn: IAM_ARN(`role/${name}`),
+  CreateDate: IAM_CREATED,
+  AssumeRolePolicyDocument: iamDocument("trust"),
+  ...(isWorker(name) ? {} : { PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: BOUNDARY_ARN } }),
+});
+const managedPolicyDetail = (arn: string) => {
+  const boundary = arn === BOUNDARY_ARN;
+  return {
+    PolicyName: arn.split("/").pop(),
+    PolicyId: boundary ? "ANPABOUNDARY" : "ANPAREADALL",
+    Arn: arn,
+    Path: "/",
+    DefaultVersionId: "v1",
+    AttachmentCount: boundary ? 0 : 3,
+    PermissionsBoundaryUsageCount: boundary ? 1 : 0,
+    IsAttachable: true,
+    CreateDate: IAM_CREATED,
+    UpdateDate: IAM_CREATED,
+  };
+};
+/** The account's details in one page: the same entities the one-by-one answers describe. */
+const accountDetailsAnswer = () => ({
+  RoleDetailList: [
+    { ...roleIdentity("app-Role-1"), RolePolicyList: [{ PolicyName: "Admin", PolicyDocument: iamDocument("admin") }], AttachedManagedPolicies: READ_ALL_ATTACHED },
+    ...IAM_WORKERS.map((name) => ({ ...roleIdentity(name), RolePolicyList: [], AttachedManagedPolicies: [] })),
+  ],
+  UserDetailList: [
+    {
+      Path: "/", UserName: "app-User-1", UserId: "AIDAEXAMPLE", Arn: IAM_ARN("user/app-User-1"), CreateDate: IAM_CREATED,
+      UserPolicyList: [{ PolicyName: "Queue", PolicyDocument: iamDocument("userInline") }], GroupList: ["app-Group-1"], AttachedManagedPolicies: READ_ALL_ATTACHED,
+    },
+  ],
+  GroupDetailList: [
+    { Path: "/", GroupName: "app-Group-1", GroupId: "AGPAEXAMPLE", Arn: IAM_ARN("group/app-Group-1"), CreateDate: IAM_CREATED, GroupPolicyList: [{ PolicyName: "Logs", PolicyDocument: iamDocument("groupInline") }], AttachedManagedPolicies: READ_ALL_ATTACHED },
+  ],
+  Policies: [READ_ALL_ARN, BOUNDARY_ARN].map((arn) => ({
+    ...managedPolicyDetail(arn),
+    PolicyVersionList: [{ Document: iamDocument(arn === BOUNDARY_ARN ? "boundary" : "readAll"), VersionId: "v1", IsDefaultVersion: true, CreateDate: IAM_CREATED }],
+  })),
+  IsTruncated: false,
+});
 
 /**
  * A role with an admin inline policy, a customer managed policy and an over-broad boundary; a user and a group with
@@ -496,6 +547,7 @@ const iamWorld: World = {
     { logicalId: "Group", type: "AWS::IAM::Group", physicalId: "app-Group-1" },
     { logicalId: "ReadAll", type: "AWS::IAM::ManagedPolicy", physicalId: READ_ALL_ARN },
     { logicalId: "Boundary", type: "AWS::IAM::ManagedPolicy", physicalId: BOUNDARY_ARN },
+    ...IAM_WORKERS.map((name, index) => ({ logicalId: `Worker${index}`, type: "AWS::IAM::Role", physicalId: name })),
   ],
   template: [
     `  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}\n      ManagedPolicyArns: [!Ref ReadAll]\n      PermissionsBoundary: !Ref Boundary\n      Policies: [{ PolicyName: Admin, PolicyDocument: ${yamlDocument("admin")} }]`,
@@ -503,26 +555,13 @@ const iamWorld: World = {
     `  Group:\n    Type: AWS::IAM::Group\n    Properties:\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Logs, PolicyDocument: ${yamlDocument("groupInline")} }]`,
     `  ReadAll:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("readAll")}`,
     `  Boundary:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("boundary")}`,
+    ...IAM_WORKERS.map((_, index) => `  Worker${index}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}`),
     "",
   ].join("\n"),
   accountChecks: true,
   operations: [
-    {
-      client: IAMClient,
-      command: GetRoleCommand,
-      answer: () => ({
-        Role: {
-          Path: "/",
-          RoleName: "app-Role-1",
-          RoleId: "AROAEXAMPLE",
-          Arn: IAM_ARN("role/app-Role-1"),
-          CreateDate: IAM_CREATED,
-          AssumeRolePolicyDocument: iamDocument("trust"),
-          PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: BOUNDARY_ARN },
-          MaxSessionDuration: 3600,
-        },
-      }),
-    },
+    { client: IAMClient, command: GetAccountAuthorizationDetailsCommand, tokenKey: "Marker", answer: accountDetailsAnswer },
+    { client: IAMClient, command: GetRoleCommand, answer: (input) => ({ Role: { ...roleIdentity(isWorker(input.RoleName) ? String(input.RoleName) : "app-Role-1"), MaxSessionDuration: 3600 } }) },
     { client: IAMClient, command: ListRolePoliciesCommand, tokenKey: "Marker", answer: (input) => inlineAnswer(input.RoleName) },
     { client: IAMClient, command: GetRolePolicyCommand, answer: inlineDocumentAnswer("RoleName") },
     { client: IAMClient, command: ListAttachedRolePoliciesCommand, tokenKey: "Marker", answer: attachedAnswer },
@@ -533,28 +572,7 @@ const iamWorld: World = {
     { client: IAMClient, command: ListGroupPoliciesCommand, tokenKey: "Marker", answer: (input) => inlineAnswer(input.GroupName) },
     { client: IAMClient, command: GetGroupPolicyCommand, answer: inlineDocumentAnswer("GroupName") },
     { client: IAMClient, command: ListAttachedGroupPoliciesCommand, tokenKey: "Marker", answer: attachedAnswer },
-    {
-      client: IAMClient,
-      command: GetIamPolicyCommand,
-      answer: (input) => {
-        const boundary = input.PolicyArn === BOUNDARY_ARN;
-        const arn = boundary ? BOUNDARY_ARN : READ_ALL_ARN;
-        return {
-          Policy: {
-            PolicyName: arn.split("/").pop(),
-            PolicyId: boundary ? "ANPABOUNDARY" : "ANPAREADALL",
-            Arn: arn,
-            Path: "/",
-            DefaultVersionId: "v1",
-            AttachmentCount: boundary ? 0 : 3,
-            PermissionsBoundaryUsageCount: boundary ? 1 : 0,
-            IsAttachable: true,
-            CreateDate: IAM_CREATED,
-            UpdateDate: IAM_CREATED,
-          },
-        };
-      },
-    },
+    { client: IAMClient, command: GetIamPolicyCommand, answer: (input) => ({ Policy: managedPolicyDetail(input.PolicyArn === BOUNDARY_ARN ? BOUNDARY_ARN : READ_ALL_ARN) }) },
     {
       client: IAMClient,
       command: GetPolicyVersionCommand,
