@@ -98,11 +98,15 @@ export interface StackEntry {
 }
 
 export interface World {
+  /** Names the world in the cases: a reader can have several worlds, one per way it reads. */
+  name: string;
   Reader: ServiceReaderClass<object>;
   resources: StackEntry[];
   /** The deployed template's Resources section (YAML, indented two spaces), matching the live answers. */
   template: string;
   operations: Operation[];
+  /** Answered, never broken in this world: its reader sends them only after a broken answer (another world breaks them). */
+  fallbackOperations?: Operation[];
   /** The reader reads account-level facts: the scan runs its account checks. */
   accountChecks?: boolean;
 }
@@ -149,6 +153,7 @@ const TRAIL_ARN = arnOf("cloudtrail", "trail/audit");
 
 /** The stack's own SSH-open group, its instance (IMDSv1 allowed) with an unencrypted volume, a launch template and a VPC. */
 const ec2World: World = {
+  name: "ec2",
   Reader: Ec2Reader,
   resources: [
     { logicalId: "Vpc", type: "AWS::EC2::VPC", physicalId: "vpc-0a" },
@@ -263,6 +268,7 @@ const ec2World: World = {
 
 /** A key without rotation whose policy lets anyone decrypt. */
 const kmsWorld: World = {
+  name: "kms",
   Reader: KmsReader,
   resources: [{ logicalId: "Key", type: "AWS::KMS::Key", physicalId: KEY_ID }],
   template: `  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      EnableKeyRotation: false\n      KeyPolicy:\n        Version: "2012-10-17"\n        Statement:\n          - { Sid: Root, Effect: Allow, Principal: { AWS: "arn:aws:iam::${HAND_ACCOUNT}:root" }, Action: "kms:*", Resource: "*" }\n          - { Sid: Anyone, Effect: Allow, Principal: { AWS: "*" }, Action: kms:Decrypt, Resource: "*" }\n`,
@@ -279,6 +285,7 @@ const kmsWorld: World = {
 
 /** A public, unencrypted, single-AZ database and an unencrypted cluster. */
 const rdsWorld: World = {
+  name: "rds",
   Reader: RdsReader,
   resources: [
     { logicalId: "Db", type: "AWS::RDS::DBInstance", physicalId: "app-db" },
@@ -345,6 +352,7 @@ const rdsWorld: World = {
 
 /** A bucket without encryption, public access block or TLS-only policy: its policy grants reads to anyone. */
 const s3World: World = {
+  name: "s3",
   Reader: S3Reader,
   resources: [{ logicalId: "Bucket", type: "AWS::S3::Bucket", physicalId: "app-bucket" }],
   template: `  Bucket:\n    Type: AWS::S3::Bucket\n  BucketPolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Bucket\n      PolicyDocument:\n        Version: "2012-10-17"\n        Statement: [{ Sid: Public, Effect: Allow, Principal: "*", Action: s3:GetObject, Resource: "arn:aws:s3:::app-bucket/*" }]\n`,
@@ -357,6 +365,7 @@ const s3World: World = {
 
 /** A secret that never rotates. */
 const secretsWorld: World = {
+  name: "secretsmanager",
   Reader: SecretsManagerReader,
   resources: [{ logicalId: "Secret", type: "AWS::SecretsManager::Secret", physicalId: arnOf("secretsmanager", "secret:db-AbCdEf") }],
   template: "  Secret:\n    Type: AWS::SecretsManager::Secret\n    Properties: { Name: db }\n",
@@ -365,6 +374,7 @@ const secretsWorld: World = {
 
 /** A function with no dead-letter queue or failure destination, invocable by S3 of any account. */
 const lambdaWorld: World = {
+  name: "lambda",
   Reader: LambdaReader,
   resources: [{ logicalId: "Worker", type: "AWS::Lambda::Function", physicalId: "app-worker" }],
   template: `  Worker:\n    Type: AWS::Lambda::Function\n    Properties: { Runtime: nodejs20.x, Handler: index.handler, Role: "arn:aws:iam::${HAND_ACCOUNT}:role/worker", Code: { ZipFile: "exports.handler = async () => {}" } }\n  WorkerPermission:\n    Type: AWS::Lambda::Permission\n    Properties: { FunctionName: !Ref Worker, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com }\n`,
@@ -382,6 +392,7 @@ const lambdaWorld: World = {
 
 /** A single-region trail without log validation or encryption, logging management events, into a bucket that lets CloudTrail write. */
 const cloudTrailWorld: World = {
+  name: "cloudtrail",
   Reader: CloudTrailReader,
   resources: [{ logicalId: "Trail", type: "AWS::CloudTrail::Trail", physicalId: TRAIL_ARN }],
   template: "  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties: { IsLogging: true, S3BucketName: audit-logs, IsMultiRegionTrail: false, EnableLogFileValidation: false }\n",
@@ -410,6 +421,7 @@ const cloudTrailWorld: World = {
 
 /** Security Hub on, with only a standard being deleted. */
 const securityHubWorld: World = {
+  name: "securityhub",
   Reader: SecurityHubReader,
   resources: [],
   template: "",
@@ -427,6 +439,7 @@ const securityHubWorld: World = {
 
 /** A Config recorder that delivers but was stopped. */
 const configWorld: World = {
+  name: "config",
   Reader: ConfigReader,
   resources: [],
   template: "",
@@ -444,6 +457,7 @@ const configWorld: World = {
 
 /** The control topic's own world: SNS malformed (the control is then another reader's finding, the KMS key's). */
 const snsWorld: World = {
+  name: "sns",
   Reader: SnsReader,
   resources: [],
   template: "",
@@ -451,7 +465,7 @@ const snsWorld: World = {
 };
 
 /** CloudFormation's world: the stack holds only the control topic. */
-const cloudFormationWorld: World = { Reader: CloudFormationReader, resources: [], template: "", operations: [] };
+const cloudFormationWorld: World = { name: "cloudformation", Reader: CloudFormationReader, resources: [], template: "", operations: [] };
 
 const IAM_ARN = (resource: string) => `arn:aws:iam::${HAND_ACCOUNT}:${resource}`;
 const READ_ALL_ARN = IAM_ARN("policy/app-ReadAll-1");
@@ -470,34 +484,14 @@ const IAM_DOCUMENTS = {
 const iamDocument = (name: keyof typeof IAM_DOCUMENTS) => encodeURIComponent(JSON.stringify(IAM_DOCUMENTS[name]));
 const yamlDocument = (name: keyof typeof IAM_DOCUMENTS) => JSON.stringify(IAM_DOCUMENTS[name]);
 const IAM_CREATED = new Date("2025-01-01T00:00:00Z");
+/** The IAM world's own entities: a role, a user, a group and two managed policies. */
+const IAM_ENTITIES = 5;
 const INLINE_POLICIES: Record<string, { name: string; document: keyof typeof IAM_DOCUMENTS }> = {
   "app-Role-1": { name: "Admin", document: "admin" },
   "app-User-1": { name: "Queue", document: "userInline" },
   "app-Group-1": { name: "Logs", document: "groupInline" },
 };
-/** Roles without policies of their own that take the world over the threshold at which IAM is read with GetAccountAuthorizationDetails. */
-const IAM_WORKERS = Array.from({ length: ACCOUNT_DETAILS_THRESHOLD - 4 }, (_, index) => `app-Worker${index}-1`);
-const isWorker = (principal: unknown) => IAM_WORKERS.includes(String(principal));
-const inlineAnswer = (principal: unknown) => {
-  if (isWorker(principal)) return { PolicyNames: [], IsTruncated: false };
-  const inline = INLINE_POLICIES[String(principal)] ?? INLINE_POLICIES["app-Role-1"]!;
-  return { PolicyNames: [inline.name], IsTruncated: false };
-};
-const inlineDocumentAnswer = (key: string) => (input: Record<string, unknown>) => {
-  const inline = INLINE_POLICIES[String(input[key])] ?? INLINE_POLICIES["app-Role-1"]!;
-  return { [key]: String(input[key] ?? "app-Role-1"), PolicyName: inline.name, PolicyDocument: iamDocument(inline.document) };
-};
-const attachedAnswer = (input: Record<string, unknown>) => ({ AttachedPolicies: isWorker(input.RoleName) ? [] : [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }], IsTruncated: false });
 const READ_ALL_ATTACHED = [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }];
-const roleIdentity = (name: string) => ({
-  Path: "/",
-  RoleName: name,
-  RoleId: isWorker(name) ? `AROAWORKER${IAM_WORKERS.indexOf(name)}` : "AROAEXAMPLE",
-  Arn: IAM_ARN(`role/${name}`),
-  CreateDate: IAM_CREATED,
-  AssumeRolePolicyDocument: iamDocument("trust"),
-  ...(isWorker(name) ? {} : { PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: BOUNDARY_ARN } }),
-});
 const managedPolicyDetail = (arn: string) => {
   const boundary = arn === BOUNDARY_ARN;
   return {
@@ -513,54 +507,58 @@ const managedPolicyDetail = (arn: string) => {
     UpdateDate: IAM_CREATED,
   };
 };
-/** The account's details in one page: the same entities the one-by-one answers describe. */
-const accountDetailsAnswer = () => ({
-  RoleDetailList: [
-    { ...roleIdentity("app-Role-1"), RolePolicyList: [{ PolicyName: "Admin", PolicyDocument: iamDocument("admin") }], AttachedManagedPolicies: READ_ALL_ATTACHED },
-    ...IAM_WORKERS.map((name) => ({ ...roleIdentity(name), RolePolicyList: [], AttachedManagedPolicies: [] })),
-  ],
-  UserDetailList: [
-    {
-      Path: "/", UserName: "app-User-1", UserId: "AIDAEXAMPLE", Arn: IAM_ARN("user/app-User-1"), CreateDate: IAM_CREATED,
-      UserPolicyList: [{ PolicyName: "Queue", PolicyDocument: iamDocument("userInline") }], GroupList: ["app-Group-1"], AttachedManagedPolicies: READ_ALL_ATTACHED,
-    },
-  ],
-  GroupDetailList: [
-    { Path: "/", GroupName: "app-Group-1", GroupId: "AGPAEXAMPLE", Arn: IAM_ARN("group/app-Group-1"), CreateDate: IAM_CREATED, GroupPolicyList: [{ PolicyName: "Logs", PolicyDocument: iamDocument("groupInline") }], AttachedManagedPolicies: READ_ALL_ATTACHED },
-  ],
-  Policies: [READ_ALL_ARN, BOUNDARY_ARN].map((arn) => ({
-    ...managedPolicyDetail(arn),
-    PolicyVersionList: [{ Document: iamDocument(arn === BOUNDARY_ARN ? "boundary" : "readAll"), VersionId: "v1", IsDefaultVersion: true, CreateDate: IAM_CREATED }],
-  })),
-  IsTruncated: false,
-});
-
 /**
  * A role with an admin inline policy, a customer managed policy and an over-broad boundary; a user and a group with
- * their own inline policies and the managed policy; and, account-wide, the user's two-year-old active access key.
+ * their own inline policies and the managed policy; and, account-wide, the user's two-year-old active access key;
+ * with `workerCount` more roles without policies (over the threshold, the account's details are read in one call).
  */
-const iamWorld: World = {
-  Reader: IamReader,
-  resources: [
-    { logicalId: "Role", type: "AWS::IAM::Role", physicalId: "app-Role-1" },
-    { logicalId: "User", type: "AWS::IAM::User", physicalId: "app-User-1" },
-    { logicalId: "Group", type: "AWS::IAM::Group", physicalId: "app-Group-1" },
-    { logicalId: "ReadAll", type: "AWS::IAM::ManagedPolicy", physicalId: READ_ALL_ARN },
-    { logicalId: "Boundary", type: "AWS::IAM::ManagedPolicy", physicalId: BOUNDARY_ARN },
-    ...IAM_WORKERS.map((name, index) => ({ logicalId: `Worker${index}`, type: "AWS::IAM::Role", physicalId: name })),
-  ],
-  template: [
-    `  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}\n      ManagedPolicyArns: [!Ref ReadAll]\n      PermissionsBoundary: !Ref Boundary\n      Policies: [{ PolicyName: Admin, PolicyDocument: ${yamlDocument("admin")} }]`,
-    `  User:\n    Type: AWS::IAM::User\n    Properties:\n      Groups: [!Ref Group]\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Queue, PolicyDocument: ${yamlDocument("userInline")} }]`,
-    `  Group:\n    Type: AWS::IAM::Group\n    Properties:\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Logs, PolicyDocument: ${yamlDocument("groupInline")} }]`,
-    `  ReadAll:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("readAll")}`,
-    `  Boundary:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("boundary")}`,
-    ...IAM_WORKERS.map((_, index) => `  Worker${index}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}`),
-    "",
-  ].join("\n"),
-  accountChecks: true,
-  operations: [
-    { client: IAMClient, command: GetAccountAuthorizationDetailsCommand, tokenKey: "Marker", answer: accountDetailsAnswer },
+function iamWorld(name: string, workerCount: number): World {
+  /** Roles without policies of their own: enough of them take the world over the threshold at which IAM is read with GetAccountAuthorizationDetails. */
+  const workers = Array.from({ length: workerCount }, (_, index) => `app-Worker${index}-1`);
+  const isWorker = (principal: unknown) => workers.includes(String(principal));
+  const inlineAnswer = (principal: unknown) => {
+    if (isWorker(principal)) return { PolicyNames: [], IsTruncated: false };
+    const inline = INLINE_POLICIES[String(principal)] ?? INLINE_POLICIES["app-Role-1"]!;
+    return { PolicyNames: [inline.name], IsTruncated: false };
+  };
+  const inlineDocumentAnswer = (key: string) => (input: Record<string, unknown>) => {
+    const inline = INLINE_POLICIES[String(input[key])] ?? INLINE_POLICIES["app-Role-1"]!;
+    return { [key]: String(input[key] ?? "app-Role-1"), PolicyName: inline.name, PolicyDocument: iamDocument(inline.document) };
+  };
+  const attachedAnswer = (input: Record<string, unknown>) => ({ AttachedPolicies: isWorker(input.RoleName) ? [] : [{ PolicyName: "app-ReadAll-1", PolicyArn: READ_ALL_ARN }], IsTruncated: false });
+  const roleIdentity = (name: string) => ({
+    Path: "/",
+    RoleName: name,
+    RoleId: isWorker(name) ? `AROAWORKER${workers.indexOf(name)}` : "AROAEXAMPLE",
+    Arn: IAM_ARN(`role/${name}`),
+    CreateDate: IAM_CREATED,
+    AssumeRolePolicyDocument: iamDocument("trust"),
+    ...(isWorker(name) ? {} : { PermissionsBoundary: { PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: BOUNDARY_ARN } }),
+  });
+  const readsAccountDetails = IAM_ENTITIES + workerCount > ACCOUNT_DETAILS_THRESHOLD;
+  /** The account's details in one page: the same entities the one-by-one answers describe. */
+  const accountDetailsAnswer = () => ({
+    RoleDetailList: [
+      { ...roleIdentity("app-Role-1"), RolePolicyList: [{ PolicyName: "Admin", PolicyDocument: iamDocument("admin") }], AttachedManagedPolicies: READ_ALL_ATTACHED },
+      ...workers.map((name) => ({ ...roleIdentity(name), RolePolicyList: [], AttachedManagedPolicies: [] })),
+    ],
+    UserDetailList: [
+      {
+        Path: "/", UserName: "app-User-1", UserId: "AIDAEXAMPLE", Arn: IAM_ARN("user/app-User-1"), CreateDate: IAM_CREATED,
+        UserPolicyList: [{ PolicyName: "Queue", PolicyDocument: iamDocument("userInline") }], GroupList: ["app-Group-1"], AttachedManagedPolicies: READ_ALL_ATTACHED,
+      },
+    ],
+    GroupDetailList: [
+      { Path: "/", GroupName: "app-Group-1", GroupId: "AGPAEXAMPLE", Arn: IAM_ARN("group/app-Group-1"), CreateDate: IAM_CREATED, GroupPolicyList: [{ PolicyName: "Logs", PolicyDocument: iamDocument("groupInline") }], AttachedManagedPolicies: READ_ALL_ATTACHED },
+    ],
+    Policies: [READ_ALL_ARN, BOUNDARY_ARN].map((arn) => ({
+      ...managedPolicyDetail(arn),
+      PolicyVersionList: [{ Document: iamDocument(arn === BOUNDARY_ARN ? "boundary" : "readAll"), VersionId: "v1", IsDefaultVersion: true, CreateDate: IAM_CREATED }],
+    })),
+    IsTruncated: false,
+  });
+  /** What the reader sends one by one: all of it under the threshold, over it only for what the details do not describe. */
+  const oneByOne: Operation[] = [
     { client: IAMClient, command: GetRoleCommand, answer: (input) => ({ Role: { ...roleIdentity(isWorker(input.RoleName) ? String(input.RoleName) : "app-Role-1"), MaxSessionDuration: 3600 } }) },
     { client: IAMClient, command: ListRolePoliciesCommand, tokenKey: "Marker", answer: (input) => inlineAnswer(input.RoleName) },
     { client: IAMClient, command: GetRolePolicyCommand, answer: inlineDocumentAnswer("RoleName") },
@@ -594,6 +592,9 @@ const iamWorld: World = {
               IsTruncated: false,
             },
     },
+  ];
+  /** The account checks' reads, sent either way. */
+  const accountWide: Operation[] = [
     { client: IAMClient, command: ListUsersCommand, tokenKey: "Marker", answer: () => ({ Users: [{ Path: "/", UserName: "app-User-1", UserId: "AIDAEXAMPLE", Arn: IAM_ARN("user/app-User-1"), CreateDate: IAM_CREATED }], IsTruncated: false }) },
     {
       client: IAMClient,
@@ -601,8 +602,33 @@ const iamWorld: World = {
       tokenKey: "Marker",
       answer: (input) => ({ AccessKeyMetadata: [{ UserName: String(input.UserName ?? "app-User-1"), AccessKeyId: "AKIAEXAMPLEKEY", Status: "Active", CreateDate: IAM_CREATED }], IsTruncated: false }),
     },
-  ],
-};
+  ];
+  return {
+    name,
+    Reader: IamReader,
+    resources: [
+      { logicalId: "Role", type: "AWS::IAM::Role", physicalId: "app-Role-1" },
+      { logicalId: "User", type: "AWS::IAM::User", physicalId: "app-User-1" },
+      { logicalId: "Group", type: "AWS::IAM::Group", physicalId: "app-Group-1" },
+      { logicalId: "ReadAll", type: "AWS::IAM::ManagedPolicy", physicalId: READ_ALL_ARN },
+      { logicalId: "Boundary", type: "AWS::IAM::ManagedPolicy", physicalId: BOUNDARY_ARN },
+      ...workers.map((name, index) => ({ logicalId: `Worker${index}`, type: "AWS::IAM::Role", physicalId: name })),
+    ],
+    template: [
+      `  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}\n      ManagedPolicyArns: [!Ref ReadAll]\n      PermissionsBoundary: !Ref Boundary\n      Policies: [{ PolicyName: Admin, PolicyDocument: ${yamlDocument("admin")} }]`,
+      `  User:\n    Type: AWS::IAM::User\n    Properties:\n      Groups: [!Ref Group]\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Queue, PolicyDocument: ${yamlDocument("userInline")} }]`,
+      `  Group:\n    Type: AWS::IAM::Group\n    Properties:\n      ManagedPolicyArns: [!Ref ReadAll]\n      Policies: [{ PolicyName: Logs, PolicyDocument: ${yamlDocument("groupInline")} }]`,
+      `  ReadAll:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("readAll")}`,
+      `  Boundary:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: ${yamlDocument("boundary")}`,
+      ...workers.map((_, index) => `  Worker${index}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: ${yamlDocument("trust")}`),
+      "",
+    ].join("\n"),
+    accountChecks: true,
+    ...(readsAccountDetails
+      ? { operations: [{ client: IAMClient, command: GetAccountAuthorizationDetailsCommand, tokenKey: "Marker", answer: accountDetailsAnswer }, ...accountWide], fallbackOperations: oneByOne }
+      : { operations: [...oneByOne, ...accountWide] }),
+  };
+}
 
 const ACL_ARN = arnOf("wafv2", "regional/webacl/app-acl/acl-1");
 const EDGE_ACL_ARN = `arn:aws:wafv2:us-east-1:${HAND_ACCOUNT}:global/webacl/edge-acl/acl-2`;
@@ -613,6 +639,7 @@ const edgeRules = [{ Name: "BadInputs", Priority: 0, Statement: { ManagedRuleGro
 
 /** A regional ACL on a load balancer, rate-limited through the rule group it references, and a CloudFront ACL on a distribution without any rate-based rule. */
 const wafv2World: World = {
+  name: "wafv2",
   Reader: Wafv2Reader,
   resources: [
     { logicalId: "Acl", type: "AWS::WAFv2::WebACL", physicalId: "app-acl|acl-1|REGIONAL" },
@@ -678,6 +705,7 @@ const RULE_ARN = arnOf("elasticloadbalancing", "listener-rule/app/web/50dc6c495c
 
 /** An internet-facing load balancer whose HTTP listener forwards (a rule also forwards /api) instead of redirecting to HTTPS. */
 const elbv2World: World = {
+  name: "elbv2",
   Reader: Elbv2Reader,
   resources: [
     { logicalId: "Balancer", type: "AWS::ElasticLoadBalancingV2::LoadBalancer", physicalId: ALB_ARN },
@@ -721,6 +749,7 @@ const elbv2World: World = {
 
 /** A REST API whose POST method has no validator and whose stage has no access logs, and an HTTP API stage without access logs. */
 const apiGatewayWorld: World = {
+  name: "apigateway",
   Reader: ApiGatewayReader,
   resources: [
     { logicalId: "Api", type: "AWS::ApiGateway::RestApi", physicalId: "a1b2c3d4e5" },
@@ -768,6 +797,7 @@ const ASSETS_DOMAIN = "app-assets.s3.eu-west-1.amazonaws.com";
 
 /** A distribution reading one bucket with no access control at all and one through an OAC whose bucket policy grants every distribution. */
 const cloudFrontWorld: World = {
+  name: "cloudfront",
   Reader: CloudFrontReader,
   resources: [{ logicalId: "Cdn", type: "AWS::CloudFront::Distribution", physicalId: "E1APPCDN" }],
   template: [
@@ -818,7 +848,8 @@ export const WORLDS: readonly World[] = [
   securityHubWorld,
   configWorld,
   snsWorld,
-  iamWorld,
+  iamWorld("iam (one by one)", 0),
+  iamWorld("iam (account details)", ACCOUNT_DETAILS_THRESHOLD + 1 - IAM_ENTITIES),
   wafv2World,
   elbv2World,
   apiGatewayWorld,
